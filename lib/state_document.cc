@@ -1,0 +1,360 @@
+#include "lib/state_document.h"
+
+#include <functional>
+#include <utility>
+
+#include "lib/json_writer.h"
+#include "lib/typed_fields.h"
+
+namespace twin {
+namespace {
+
+// Collects problems while a document is read.
+class Problems {
+ public:
+  explicit Problems(std::vector<std::string>* sink) : sink_(sink) {}
+
+  void Add(const std::string& path, std::string_view what) {
+    std::string line = path.empty() ? "document" : path;
+    line += ": ";
+    line += what;
+    if (count_ == 0) first_ = line;
+    ++count_;
+    if (sink_ != nullptr && count_ <= kMaxReportedProblems) {
+      sink_->push_back(std::move(line));
+    }
+  }
+
+  bool empty() const { return count_ == 0; }
+
+  Status ToStatus() const {
+    if (sink_ != nullptr && count_ > kMaxReportedProblems) {
+      sink_->push_back("... and " + std::to_string(count_ - kMaxReportedProblems) +
+                       " more");
+    }
+    std::string message = first_;
+    if (count_ > 1) message += " (and " + std::to_string(count_ - 1) + " more)";
+    return Status::InvalidData(std::move(message));
+  }
+
+ private:
+  std::vector<std::string>* sink_;
+  size_t count_ = 0;
+  std::string first_;
+};
+
+std::string Member(const std::string& path, std::string_view name) {
+  return path.empty() ? std::string(name) : path + "." + std::string(name);
+}
+
+std::string Element(const std::string& path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+bool IsNonEmptyString(const Json& v) {
+  return v.is_string() && !v.get_ref<const std::string&>().empty();
+}
+
+// Reads the entity array `name` of `container` into `out`.
+void ReadEntities(const Json& container, const std::string& container_path,
+                  EntityKind kind, EntityMap* out, Problems* problems) {
+  const auto& info = Info(kind);
+  auto it = container.find(info.array);
+  if (it == container.end()) return;
+  const std::string path = Member(container_path, info.array);
+  if (!it->is_array()) {
+    problems->Add(path, "expected an array");
+    return;
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& entity = (*it)[i];
+    const std::string entity_path = Element(path, i);
+    if (!entity.is_object()) {
+      problems->Add(entity_path, "expected an object");
+      continue;
+    }
+    auto id = entity.find(info.id_field);
+    if (id == entity.end() || !IsNonEmptyString(*id)) {
+      problems->Add(Member(entity_path, info.id_field),
+                    "expected a non-empty string");
+      continue;
+    }
+    if (auto problem = FindTypedFieldProblem(entity)) {
+      problems->Add(Member(entity_path, problem->field), problem->Expected());
+      continue;
+    }
+    const std::string& key = id->get_ref<const std::string&>();
+    if (!out->emplace(key, entity).second) {
+      problems->Add(Member(entity_path, info.id_field),
+                    "duplicate id '" + key + "'");
+    }
+  }
+}
+
+// Members of `object` other than `known`, as an object.
+Json OtherMembers(const Json& object, std::initializer_list<std::string_view> known) {
+  Json rest = Json::object();
+  for (const auto& [key, value] : object.items()) {
+    bool is_known = false;
+    for (std::string_view k : known) is_known = is_known || key == k;
+    if (!is_known) rest[key] = value;
+  }
+  return rest;
+}
+
+// A container object (`cityGraph`, `publicTransport`, `emergencyServices`):
+// returns nullptr, after reporting, when present but not an object.
+const Json* ReadContainer(const Json& parent, const std::string& parent_path,
+                          std::string_view name, Problems* problems) {
+  auto it = parent.find(name);
+  if (it == parent.end()) return nullptr;
+  if (!it->is_object()) {
+    problems->Add(Member(parent_path, name), "expected an object");
+    return nullptr;
+  }
+  return &*it;
+}
+
+void ReadDistrict(const Json& object, const std::string& path, CityState* state,
+                  std::map<std::string, std::string>* edge_owner,
+                  Problems* problems) {
+  if (!object.is_object()) {
+    problems->Add(path, "expected an object");
+    return;
+  }
+  auto id = object.find("districtId");
+  if (id == object.end() || !IsNonEmptyString(*id)) {
+    problems->Add(Member(path, "districtId"), "expected a non-empty string");
+    return;
+  }
+  District district;
+  district.id = id->get<std::string>();
+  if (state->FindDistrict(district.id) != nullptr) {
+    problems->Add(Member(path, "districtId"),
+                  "duplicate id '" + district.id + "'");
+    return;
+  }
+  district.fields = OtherMembers(
+      object, {"districtId", "sensors", "buildings", "weatherStations", "cityGraph"});
+  if (auto name = district.fields.find("name");
+      name != district.fields.end() && !name->is_string()) {
+    problems->Add(Member(path, "name"), "expected a string");
+  }
+  if (auto loc = district.fields.find("location");
+      loc != district.fields.end() && !loc->is_object()) {
+    problems->Add(Member(path, "location"), "expected an object");
+  }
+  for (EntityKind kind : {EntityKind::kSensor, EntityKind::kBuilding,
+                          EntityKind::kWeatherStation}) {
+    ReadEntities(object, path, kind, &district.Of(kind), problems);
+  }
+  if (const Json* graph = ReadContainer(object, path, "cityGraph", problems)) {
+    const std::string graph_path = Member(path, "cityGraph");
+    district.graph_fields = OtherMembers(*graph, {"nodes", "edges"});
+    ReadEntities(*graph, graph_path, EntityKind::kNode,
+                 &district.Of(EntityKind::kNode), problems);
+    ReadEntities(*graph, graph_path, EntityKind::kEdge,
+                 &district.Of(EntityKind::kEdge), problems);
+  }
+  // traffic.graph addresses an edge by id alone, so an edge id must name one
+  // edge in the whole city.
+  for (const auto& [edge_id, edge] : district.Of(EntityKind::kEdge)) {
+    auto [it, inserted] = edge_owner->emplace(edge_id, district.id);
+    if (!inserted) {
+      problems->Add(Member(path, "cityGraph.edges"),
+                    "edge id '" + edge_id + "' is also in district '" +
+                        it->second + "'");
+    }
+  }
+  state->PutDistrict(std::move(district));
+}
+
+using MemberWriter = std::function<void()>;
+
+// Writes an object holding `extra`'s members and the `fixed` ones (sorted by
+// name, and never among `extra`'s), all in byte order of their names.
+void WriteMergedObject(std::string* out, const Json& extra,
+                       const std::vector<std::pair<std::string_view, MemberWriter>>& fixed) {
+  out->push_back('{');
+  bool first = true;
+  auto separator = [&] {
+    if (!first) out->push_back(',');
+    first = false;
+  };
+  auto extra_it = extra.begin();
+  size_t f = 0;
+  while (extra_it != extra.end() || f < fixed.size()) {
+    const bool take_fixed =
+        extra_it == extra.end() ||
+        (f < fixed.size() && std::string_view(fixed[f].first) < extra_it.key());
+    separator();
+    if (take_fixed) {
+      AppendJsonString(out, fixed[f].first);
+      out->push_back(':');
+      fixed[f].second();
+      ++f;
+    } else {
+      AppendJsonString(out, extra_it.key());
+      out->push_back(':');
+      AppendJson(out, extra_it.value());
+      ++extra_it;
+    }
+  }
+  out->push_back('}');
+}
+
+void WriteEntities(std::string* out, const EntityMap& entities) {
+  out->push_back('[');
+  bool first = true;
+  for (const auto& [id, entity] : entities) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJson(out, entity);
+  }
+  out->push_back(']');
+}
+
+void WriteDistrict(std::string* out, const District& d) {
+  auto entities = [out, &d](EntityKind kind) {
+    return [out, &d, kind] { WriteEntities(out, d.Of(kind)); };
+  };
+  WriteMergedObject(
+      out, d.fields,
+      {{"buildings", entities(EntityKind::kBuilding)},
+       {"cityGraph",
+        [out, &d, &entities] {
+          WriteMergedObject(out, d.graph_fields,
+                            {{"edges", entities(EntityKind::kEdge)},
+                             {"nodes", entities(EntityKind::kNode)}});
+        }},
+       {"districtId", [out, &d] { AppendJsonString(out, d.id); }},
+       {"sensors", entities(EntityKind::kSensor)},
+       {"weatherStations", entities(EntityKind::kWeatherStation)}});
+}
+
+}  // namespace
+
+Result<CityState> CityStateFromJson(const Json& document,
+                                    std::vector<std::string>* problem_sink) {
+  Problems problems(problem_sink);
+  CityState state;
+  if (!document.is_object()) {
+    problems.Add("", "expected a JSON object");
+    return problems.ToStatus();
+  }
+  for (auto [field, target] : {std::pair{"cityId", &state.city_id},
+                               std::pair{"name", &state.name}}) {
+    auto it = document.find(field);
+    if (it == document.end()) continue;
+    if (!IsNonEmptyString(*it)) {
+      problems.Add(field, "expected a non-empty string");
+    } else {
+      *target = it->get<std::string>();
+    }
+  }
+  if (auto ts = document.find("timestamp"); ts != document.end()) {
+    std::optional<Micros> t;
+    if (ts->is_string()) t = ParseTimestamp(ts->get_ref<const std::string&>());
+    if (!t) {
+      problems.Add("timestamp", "expected an ISO-8601 date-time with a zone");
+    } else {
+      state.timestamp = *t;
+    }
+  }
+  state.extra_fields = OtherMembers(
+      document, {"cityId", "name", "timestamp", "districts", "publicTransport",
+                 "emergencyServices"});
+  std::map<std::string, std::string> edge_owner;
+  auto districts = document.find("districts");
+  if (districts == document.end() || !districts->is_array()) {
+    problems.Add("districts", "expected an array");
+  } else {
+    for (size_t i = 0; i < districts->size(); ++i) {
+      ReadDistrict((*districts)[i], Element("districts", i), &state, &edge_owner,
+                   &problems);
+    }
+  }
+  if (const Json* transport =
+          ReadContainer(document, "", "publicTransport", &problems)) {
+    state.transport_fields = OtherMembers(*transport, {"buses", "stations"});
+    for (EntityKind kind : {EntityKind::kBus, EntityKind::kTransportStation}) {
+      ReadEntities(*transport, "publicTransport", kind, &state.CityEntities(kind),
+                   &problems);
+    }
+  }
+  if (const Json* emergency =
+          ReadContainer(document, "", "emergencyServices", &problems)) {
+    state.emergency_fields = OtherMembers(*emergency, {"incidents", "units"});
+    for (EntityKind kind : {EntityKind::kIncident, EntityKind::kUnit}) {
+      ReadEntities(*emergency, "emergencyServices", kind,
+                   &state.CityEntities(kind), &problems);
+    }
+  }
+  if (!problems.empty()) return problems.ToStatus();
+  return state;
+}
+
+Result<Json> ParseJsonText(std::string_view text) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1,
+    // column 5: ..."; keep the part after the bracketed id.
+    std::string what = e.what();
+    if (auto close = what.find("] "); close != std::string::npos) {
+      what = what.substr(close + 2);
+    }
+    return Status::InvalidData("invalid JSON: " + what);
+  }
+}
+
+Result<CityState> ParseCityState(std::string_view text,
+                                 std::vector<std::string>* problems) {
+  TWIN_ASSIGN_OR_RETURN(Json document, ParseJsonText(text));
+  return CityStateFromJson(document, problems);
+}
+
+std::string SerializeCityState(const CityState& state) {
+  std::string out;
+  size_t entities = 0;
+  for (EntityKind kind : kAllEntityKinds) entities += state.Count(kind);
+  out.reserve(256 + entities * 400);  // typical entity size, avoids regrowth
+  auto city_entities = [&out, &state](EntityKind kind) {
+    return [&out, &state, kind] { WriteEntities(&out, state.CityEntities(kind)); };
+  };
+  WriteMergedObject(
+      &out, state.extra_fields,
+      {{"cityId", [&] { AppendJsonString(&out, state.city_id); }},
+       {"districts",
+        [&] {
+          out.push_back('[');
+          bool first = true;
+          for (const auto& [id, district] : state.districts()) {
+            if (!first) out.push_back(',');
+            first = false;
+            WriteDistrict(&out, district);
+          }
+          out.push_back(']');
+        }},
+       {"emergencyServices",
+        [&] {
+          WriteMergedObject(&out, state.emergency_fields,
+                            {{"incidents", city_entities(EntityKind::kIncident)},
+                             {"units", city_entities(EntityKind::kUnit)}});
+        }},
+       {"name", [&] { AppendJsonString(&out, state.name); }},
+       {"publicTransport",
+        [&] {
+          WriteMergedObject(&out, state.transport_fields,
+                            {{"buses", city_entities(EntityKind::kBus)},
+                             {"stations", city_entities(EntityKind::kTransportStation)}});
+        }},
+       {"timestamp", [&] { AppendJsonString(&out, FormatMicros(state.timestamp)); }}});
+  return out;
+}
+
+Json CityStateToJson(const CityState& state) {
+  return Json::parse(SerializeCityState(state));
+}
+
+}  // namespace twin
