@@ -1,0 +1,101 @@
+#include "lib/commands.h"
+
+#include <istream>
+#include <ostream>
+
+#include <spdlog/spdlog.h>
+
+#include "lib/file_io.h"
+#include "lib/progress.h"
+#include "lib/state_document.h"
+#include "lib/state_stats.h"
+#include "lib/timestamp.h"
+
+namespace twin {
+namespace {
+
+std::string DisplayName(const std::string& path) {
+  return path == "-" ? "stdin" : "'" + path + "'";
+}
+
+}  // namespace
+
+Result<CityState> ReadStateFile(const std::string& path, std::istream& in) {
+  const std::string context = "load " + DisplayName(path);
+  Result<std::string> text = ReadFile(path, in);
+  if (!text.ok()) return text.status().WithContext(context);
+  Result<CityState> state = ParseCityState(*text);
+  if (!state.ok()) return state.status().WithContext(context);
+  return state;
+}
+
+Status ValidateCommand(const std::string& path, const Io& io) {
+  TWIN_ASSIGN_OR_RETURN(std::string text, ReadFile(path, *io.in));
+  std::vector<std::string> problems;
+  Result<CityState> state = ParseCityState(text, &problems);
+  if (state.ok()) return Status::Ok();
+  if (problems.empty()) problems.push_back(state.status().message());  // syntax
+  for (const std::string& problem : problems) *io.out << problem << '\n';
+  io.out->flush();
+  const bool truncated = problems.back().rfind("... and ", 0) == 0;
+  const size_t shown = problems.size() - (truncated ? 1 : 0);
+  return Status::InvalidData(DisplayName(path) + ": not a valid state document (" +
+                             std::to_string(shown) + (truncated ? "+" : "") +
+                             (shown == 1 && !truncated ? " problem)" : " problems)"));
+}
+
+Status StatsCommand(const std::string& path, bool json, const Io& io) {
+  TWIN_ASSIGN_OR_RETURN(CityState state, ReadStateFile(path, *io.in));
+  const StateStats stats = ComputeStats(state, SerializeCityState(state).size());
+  if (json) {
+    *io.out << stats.ToJson().dump() << '\n';
+  } else {
+    *io.out << stats.ToText();
+  }
+  io.out->flush();
+  return Status::Ok();
+}
+
+Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {
+  if (text.empty() || text == "beginning" || text == "end") {
+    return std::optional<int64_t>();
+  }
+  if (std::optional<Micros> t = ParseTimestamp(text)) {
+    return std::optional<int64_t>(*t / 1000);
+  }
+  if (text.find_first_not_of("0123456789") == std::string::npos && text.size() < 19) {
+    return std::optional<int64_t>(std::stoll(text));
+  }
+  return Status::InvalidArgument("'" + text +
+                                 "' is not a time (ISO-8601 with a zone, epoch "
+                                 "milliseconds, 'beginning' or 'end')");
+}
+
+Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
+                          const std::atomic<bool>* stop) {
+  CityState state;
+  if (!command.base.empty()) {
+    TWIN_ASSIGN_OR_RETURN(state, ReadStateFile(command.base, *io.in));
+  }
+  TWIN_ASSIGN_OR_RETURN(InputFile input, OpenInput(command.input, *io.in));
+  NdjsonRecordSource source(input.stream, command.input == "-" ? "stdin" : command.input,
+                            input.size);
+  ProgressReporter progress(io.err, io.err_is_terminal, "rebuild");
+  RebuildOptions options = command.options;
+  options.progress = [&progress](const RecordSource& s, const OutcomeCounts& c) {
+    progress.Update(s.Done(), s.Total(), c.total());
+  };
+  OutcomeCounts counts;
+  Status status = Rebuild(&source, options, stop, &state, &counts);
+  progress.Finish();
+  TWIN_RETURN_IF_ERROR(status.WithContext("rebuild"));
+
+  *io.err << counts.ToText() << '\n';
+  if (!command.summary_json.empty()) {
+    TWIN_RETURN_IF_ERROR(
+        WriteOutput(command.summary_json, counts.ToJson().dump() + "\n", *io.out));
+  }
+  return WriteOutput(command.output, SerializeCityState(state) + "\n", *io.out);
+}
+
+}  // namespace twin

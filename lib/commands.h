@@ -1,0 +1,58 @@
+// The file-based commands of twin-snapshot and twin-replay, one function
+// each, so that a tool's main() only parses flags and maps the Status to an
+// exit code. Outputs go to the streams in `Io`; nothing here exits.
+// Not synchronised; `stop` may be set from a signal handler.
+#ifndef TWIN_LIB_COMMANDS_H_
+#define TWIN_LIB_COMMANDS_H_
+
+#include <atomic>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "lib/city_state.h"
+#include "lib/rebuild.h"
+#include "lib/status.h"
+
+namespace twin {
+
+struct Io {
+  std::istream* in;
+  std::ostream* out;
+  std::ostream* err;
+  bool err_is_terminal = false;
+};
+
+// Reads and validates the state document at `path` ("-": stdin). Errors say
+// "load '<path>': <first problem>".
+Result<CityState> ReadStateFile(const std::string& path, std::istream& in);
+
+// twin-snapshot validate: prints each problem as "<path>: <what>" on
+// io.out. OK for a valid document; InvalidData("<file>: N problem(s)")
+// otherwise.
+Status ValidateCommand(const std::string& path, const Io& io);
+
+// twin-snapshot stats FILE: entity counts and size, as text or JSON.
+Status StatsCommand(const std::string& path, bool json, const Io& io);
+
+// Parses a --from/--to TIME: an ISO-8601 date-time, or milliseconds since
+// the epoch; "beginning" / "end" give nullopt (no bound).
+Result<std::optional<int64_t>> ParseTimeBound(const std::string& text);
+
+struct RebuildFileCommand {
+  std::string input = "-";         // NDJSON recording
+  std::string base;                // optional base snapshot
+  std::string output = "-";        // state document
+  std::string summary_json;        // optional JSON summary file
+  RebuildOptions options;
+};
+
+// twin-replay rebuild --input: applies the recording to the base (or an
+// empty city) and writes the state document. The summary goes to io.err
+// (and to summary_json). Nothing is written when stopped or on error.
+Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
+                          const std::atomic<bool>* stop);
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_COMMANDS_H_

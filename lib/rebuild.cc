@@ -1,0 +1,77 @@
+#include "lib/rebuild.h"
+
+namespace twin {
+
+NdjsonRecordSource::NdjsonRecordSource(std::istream* in, std::string name,
+                                       uint64_t total_bytes)
+    : in_(in), name_(std::move(name)), total_bytes_(total_bytes) {}
+
+Result<std::optional<Record>> NdjsonRecordSource::Next() {
+  while (std::getline(*in_, line_)) {
+    ++line_number_;
+    bytes_read_ += line_.size() + 1;
+    if (line_.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Result<Record> record = ParseRecord(line_);
+    if (!record.ok()) {
+      return record.status().WithContext(name_ + ":" + std::to_string(line_number_));
+    }
+    return std::optional<Record>(std::move(record).value());
+  }
+  if (in_->bad()) return Status::IoError("reading " + name_ + " failed");
+  return std::optional<Record>();
+}
+
+ApplyResult RecordApplier::Apply(const Record& record) {
+  return Apply(record.topic, record.value, record.timestamp_ms);
+}
+
+ApplyResult RecordApplier::Apply(std::string_view topic, std::string_view value,
+                                 int64_t timestamp_ms) {
+  std::optional<Topic> input_topic = TopicFromName(topic);
+  if (!input_topic) {
+    ++counts_.ignored;
+    ApplyResult ignored;
+    ignored.reason = "not-an-input-topic";
+    return ignored;
+  }
+  ApplyResult result =
+      ApplyMessage(state_, InputMessage{*input_topic, value, timestamp_ms}, options_);
+  counts_.Add(result);
+  return result;
+}
+
+Status Rebuild(RecordSource* source, const RebuildOptions& options,
+               const std::atomic<bool>* stop, CityState* state,
+               OutcomeCounts* counts) {
+  RecordApplier applier(state, options.rules);
+  OutcomeCounts skipped;  // records outside the time window
+  uint64_t seen = 0;
+  Status status;
+  while (true) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      status = Status::Cancelled("stopped by a signal");
+      break;
+    }
+    Result<std::optional<Record>> next = source->Next();
+    if (!next.ok()) {
+      status = next.status();
+      break;
+    }
+    if (!next->has_value()) break;
+    const Record& record = **next;
+    if ((options.from_ms && record.timestamp_ms < *options.from_ms) ||
+        (options.to_ms && record.timestamp_ms > *options.to_ms)) {
+      ++skipped.skipped;
+    } else {
+      applier.Apply(record);
+    }
+    if (options.progress && ++seen % 65536 == 0) {
+      options.progress(*source, applier.counts());
+    }
+  }
+  *counts = applier.counts();
+  counts->Merge(skipped);
+  return status;
+}
+
+}  // namespace twin

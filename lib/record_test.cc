@@ -1,0 +1,71 @@
+#include "lib/record.h"
+
+#include <catch2/catch.hpp>
+
+namespace twin {
+namespace {
+
+TEST_CASE("a string value is the raw payload, anything else its compact JSON") {
+  Result<Record> raw = ParseRecord(R"({"topic":"t","value":"{not json"})");
+  REQUIRE(raw.ok());
+  CHECK(raw->value == "{not json");
+  Result<Record> object = ParseRecord(R"({"topic":"t","value":{"b":1, "a":[1, 2]}})");
+  REQUIRE(object.ok());
+  CHECK(object->value == R"({"a":[1,2],"b":1})");
+}
+
+TEST_CASE("optional members are read when present") {
+  Result<Record> r = ParseRecord(
+      R"({"topic":"t","partition":3,"offset":99,"timestamp":1765189800123,
+          "key":"k1","headers":{"h":"v"},"value":"x"})");
+  REQUIRE(r.ok());
+  CHECK(r->partition == 3);
+  CHECK(r->offset == 99);
+  CHECK(r->timestamp_ms == 1765189800123);
+  CHECK(r->key == "k1");
+  CHECK(r->headers == std::vector<std::pair<std::string, std::string>>{{"h", "v"}});
+  Result<Record> iso = ParseRecord(R"({"topic":"t","timestamp":"2025-12-08T10:30:00.123Z","value":1})");
+  REQUIRE(iso.ok());
+  CHECK(iso->timestamp_ms == 1765189800123);
+  CHECK(iso->partition == -1);
+  CHECK_FALSE(iso->key.has_value());
+}
+
+TEST_CASE("malformed lines say what is wrong") {
+  CHECK(ParseRecord("nope").status().message() == "not a JSON line");
+  CHECK(ParseRecord(R"({"value":1})").status().message() ==
+        "\"topic\": expected a non-empty string");
+  CHECK(ParseRecord(R"({"topic":"t"})").status().message() == "\"value\": missing");
+  CHECK(ParseRecord(R"({"topic":"t","partition":"x","value":1})").status().message() ==
+        "\"partition\": expected an integer");
+  CHECK(ParseRecord(R"({"topic":"t","headers":{"h":1},"value":1})").status().code() ==
+        StatusCode::kInvalidData);
+}
+
+TEST_CASE("format and parse round-trip every field, even non-UTF-8 bytes") {
+  Record r;
+  r.topic = "sensors.traffic";
+  r.partition = 2;
+  r.offset = 17;
+  r.timestamp_ms = 1765189800123;
+  r.key = std::string("k\xff", 2);
+  r.headers = {{"a", "1"}, {"a", "2"}};  // repeated names survive
+  for (std::string value : {std::string("{\"x\":1}"), std::string("plain text"),
+                            std::string("\xff\xfe\x00 bin", 7), std::string()}) {
+    r.value = value;
+    Result<Record> back = ParseRecord(FormatRecord(r));
+    REQUIRE(back.ok());
+    CHECK(*back == r);
+  }
+}
+
+TEST_CASE("UTF-8 validation refuses overlongs, surrogates and truncation") {
+  CHECK(IsValidUtf8("°C €"));
+  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+}
+
+}  // namespace
+}  // namespace twin

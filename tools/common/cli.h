@@ -1,0 +1,62 @@
+// What every twin tool shares on the command line (cli.md "Common to every
+// tool"): parsing with CLI11 and the exit codes of the contract, logging to
+// stderr, the stop flag that SIGINT/SIGTERM set, and the exception boundary.
+//
+// A tool's main() builds its CLI::App, calls Parse(), then Run() with the
+// body that calls one library function. Call from the main thread only.
+#ifndef TWIN_TOOLS_COMMON_CLI_H_
+#define TWIN_TOOLS_COMMON_CLI_H_
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "lib/status.h"
+
+namespace twin::cli {
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+// Exit codes of cli.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+struct LogOptions {
+  std::string level = "info";
+  std::string format = "text";
+};
+
+// Creates the app with --version and the logging flags (--log-level, env
+// LOG_LEVEL; --log-format).
+void AddCommonOptions(CLI::App* app, LogOptions* log);
+
+// Parses argv. Returns nullopt to go on, or the exit code to return now:
+// 0 after --help or --version (printed on stdout), 2 after a usage error
+// (one line on stderr naming the tool and the problem).
+std::optional<int> Parse(CLI::App* app, int argc, char** argv);
+
+// Installs a stderr logger (text or JSON lines) at the chosen level. spdlog's
+// default logger writes to stdout, which carries data only.
+void SetUpLogging(std::string_view tool, const LogOptions& log);
+
+// Makes SIGINT and SIGTERM set the stop flag instead of killing the process,
+// and ignores SIGPIPE (a closed pipe shows up as a write error instead).
+void InstallStopHandlers();
+const std::atomic<bool>* StopFlag();
+
+// 0 for OK, 130 for Cancelled, 1 otherwise; a failure is logged first as
+// "<tool>: <message>".
+int ExitCodeFor(std::string_view tool, const Status& status);
+
+// Runs `body`, turning any escaped exception into a logged error and exit 1.
+int Run(std::string_view tool, const std::function<int()>& body);
+
+}  // namespace twin::cli
+
+#endif  // TWIN_TOOLS_COMMON_CLI_H_
