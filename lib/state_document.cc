@@ -81,7 +81,6 @@ void ReadEntities(const Json& container, const std::string& container_path,
     }
     if (auto problem = FindTypedFieldProblem(entity)) {
       problems->Add(Member(entity_path, problem->field), problem->Expected());
-      continue;
     }
     const std::string& key = id->get_ref<const std::string&>();
     if (!out->emplace(key, entity).second) {

@@ -69,21 +69,21 @@ void InstallStopHandlers() {
 
 const std::atomic<bool>* StopFlag() { return &g_stop; }
 
-int ExitCodeFor(std::string_view tool, const Status& status) {
+int ExitCodeFor(std::string_view /*tool*/, const Status& status) {
   if (status.ok()) return kExitOk;
   if (status.code() == StatusCode::kCancelled) {
-    spdlog::warn("{}: {}", tool, status.message());
+    spdlog::warn("{}", status.message());
     return kExitInterrupted;
   }
-  spdlog::error("{}: {}", tool, status.message());
+  spdlog::error("{}", status.message());
   return kExitFailure;
 }
 
-int Run(std::string_view tool, const std::function<int()>& body) {
+int Run(std::string_view /*tool*/, const std::function<int()>& body) {
   try {
     return body();
   } catch (const std::exception& e) {
-    spdlog::error("{}: unexpected error: {}", tool, e.what());
+    spdlog::error("unexpected error: {}", e.what());
     return kExitFailure;
   }
 }

@@ -50,8 +50,8 @@ void SetUpLogging(std::string_view tool, const LogOptions& log);
 void InstallStopHandlers();
 const std::atomic<bool>* StopFlag();
 
-// 0 for OK, 130 for Cancelled, 1 otherwise; a failure is logged first as
-// "<tool>: <message>".
+// 0 for OK, 130 for Cancelled, 1 otherwise; a failure is logged first (the
+// logger's name is the tool's).
 int ExitCodeFor(std::string_view tool, const Status& status);
 
 // Runs `body`, turning any escaped exception into a logged error and exit 1.
