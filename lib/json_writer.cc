@@ -1,107 +1,129 @@
 #include "lib/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 namespace twin {
 namespace {
 
-void AppendDouble(std::string* out, double d) {
-  if (!std::isfinite(d)) {  // JSON has no NaN or infinity; JSON.stringify
-    out->append("null");    // writes null for them too.
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  out->append(buf, r.ptr);
-}
-
 template <typename Int>
-void AppendInteger(std::string* out, Int i) {
+void WriteInteger(JsonWriter* w, Int i) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, i);
-  out->append(buf, r.ptr);
+  w->Raw(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
 }
 
 }  // namespace
 
-void AppendJsonString(std::string* out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(text.data() + run_start, text.size() - run_start);
-  out->push_back('"');
+void JsonWriter::Grow(size_t n) {
+  // Capacity grows geometrically; the size (which resize() zero-fills) only
+  // by what is needed plus a little, so small outputs stay small.
+  const size_t want = len_ + n + 64;
+  if (want > out_->capacity()) out_->reserve(std::max(out_->capacity() * 2, want));
+  out_->resize(want);
 }
 
-void AppendJson(std::string* out, const nlohmann::json& value) {
+void JsonWriter::String(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char* p = Reserve(text.size() + 2);
+  size_t n = 0;
+  p[n++] = '"';
+  for (const char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      p[n++] = ch;
+      continue;
+    }
+    // An escape needs up to 6 bytes where 1 was reserved.
+    len_ += n;
+    p = Reserve(6 + (text.size() + 2));
+    n = 0;
+    p[n++] = '\\';
+    switch (c) {
+      case '"': p[n++] = '"'; break;
+      case '\\': p[n++] = '\\'; break;
+      case '\b': p[n++] = 'b'; break;
+      case '\f': p[n++] = 'f'; break;
+      case '\n': p[n++] = 'n'; break;
+      case '\r': p[n++] = 'r'; break;
+      case '\t': p[n++] = 't'; break;
+      default:
+        p[n++] = 'u';
+        p[n++] = '0';
+        p[n++] = '0';
+        p[n++] = kHex[c >> 4];
+        p[n++] = kHex[c & 15];
+    }
+  }
+  p[n++] = '"';
+  len_ += n;
+}
+
+void JsonWriter::Value(const nlohmann::json& value) {
   using V = nlohmann::json::value_t;
   switch (value.type()) {
     case V::null:
     case V::discarded:
-      out->append("null");
+    case V::binary:  // never produced by parsing JSON text
+      Raw("null");
       return;
     case V::boolean:
-      out->append(value.get_ref<const bool&>() ? "true" : "false");
+      Raw(value.get_ref<const bool&>() ? std::string_view("true") : "false");
       return;
     case V::number_integer:
-      AppendInteger(out, value.get_ref<const nlohmann::json::number_integer_t&>());
+      WriteInteger(this, value.get_ref<const nlohmann::json::number_integer_t&>());
       return;
     case V::number_unsigned:
-      AppendInteger(out, value.get_ref<const nlohmann::json::number_unsigned_t&>());
+      WriteInteger(this, value.get_ref<const nlohmann::json::number_unsigned_t&>());
       return;
-    case V::number_float:
-      AppendDouble(out, value.get_ref<const double&>());
+    case V::number_float: {
+      const double d = value.get_ref<const double&>();
+      if (!std::isfinite(d)) {  // JSON has no NaN or infinity; JSON.stringify
+        Raw("null");            // writes null for them too.
+        return;
+      }
+      char* p = Reserve(32);
+      auto r = std::to_chars(p, p + 32, d);
+      len_ += static_cast<size_t>(r.ptr - p);
       return;
+    }
     case V::string:
-      AppendJsonString(out, value.get_ref<const std::string&>());
+      String(value.get_ref<const std::string&>());
       return;
     case V::array: {
-      out->push_back('[');
+      Raw('[');
       bool first = true;
-      for (const auto& item : value) {
-        if (!first) out->push_back(',');
+      for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
+        if (!first) Raw(',');
         first = false;
-        AppendJson(out, item);
+        Value(item);
       }
-      out->push_back(']');
+      Raw(']');
       return;
     }
     case V::object: {
-      out->push_back('{');
+      Raw('{');
       bool first = true;
-      for (const auto& [key, item] : value.items()) {
-        if (!first) out->push_back(',');
+      for (const auto& [key, item] : value.get_ref<const nlohmann::json::object_t&>()) {
+        if (!first) Raw(',');
         first = false;
-        AppendJsonString(out, key);
-        out->push_back(':');
-        AppendJson(out, item);
+        String(key);
+        Raw(':');
+        Value(item);
       }
-      out->push_back('}');
+      Raw('}');
       return;
     }
-    case V::binary:
-      out->append("null");  // never produced by parsing JSON text
-      return;
   }
+}
+
+void AppendJsonString(std::string* out, std::string_view text) {
+  JsonWriter(out).String(text);
+}
+
+void AppendJson(std::string* out, const nlohmann::json& value) {
+  JsonWriter(out).Value(value);
 }
 
 std::string ToJsonText(const nlohmann::json& value) {

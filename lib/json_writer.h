@@ -9,12 +9,44 @@
 #ifndef TWIN_LIB_JSON_WRITER_H_
 #define TWIN_LIB_JSON_WRITER_H_
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace twin {
+
+// Writes JSON text into a std::string through an inline buffer: callers that
+// write many values (a whole city) keep one JsonWriter for all of them. The
+// string holds exactly the text written once the writer is destroyed or
+// Flush()ed; do not touch it in between.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string* out) : out_(out), len_(out->size()) {}
+  ~JsonWriter() { Flush(); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  void Value(const nlohmann::json& value);
+  void String(std::string_view text);  // as a quoted JSON string
+  void Raw(char c) { *Reserve(1) = c; ++len_; }
+  void Raw(std::string_view text) {
+    std::memcpy(Reserve(text.size()), text.data(), text.size());
+    len_ += text.size();
+  }
+  void Flush() { out_->resize(len_); }
+
+ private:
+  char* Reserve(size_t n) {
+    if (len_ + n > out_->size()) Grow(n);
+    return out_->data() + len_;
+  }
+  void Grow(size_t n);
+
+  std::string* out_;
+  size_t len_;  // bytes of *out_ written; the rest is scratch space
+};
 
 // Appends the compact text of `value` to `*out`.
 void AppendJson(std::string* out, const nlohmann::json& value);

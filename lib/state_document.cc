@@ -172,61 +172,57 @@ using MemberWriter = std::function<void()>;
 
 // Writes an object holding `extra`'s members and the `fixed` ones (sorted by
 // name, and never among `extra`'s), all in byte order of their names.
-void WriteMergedObject(std::string* out, const Json& extra,
+void WriteMergedObject(JsonWriter* w, const Json& extra,
                        const std::vector<std::pair<std::string_view, MemberWriter>>& fixed) {
-  out->push_back('{');
+  w->Raw('{');
   bool first = true;
-  auto separator = [&] {
-    if (!first) out->push_back(',');
-    first = false;
-  };
-  auto extra_it = extra.begin();
+  const auto& members = extra.get_ref<const Json::object_t&>();
+  auto extra_it = members.begin();
   size_t f = 0;
-  while (extra_it != extra.end() || f < fixed.size()) {
-    const bool take_fixed =
-        extra_it == extra.end() ||
-        (f < fixed.size() && std::string_view(fixed[f].first) < extra_it.key());
-    separator();
-    if (take_fixed) {
-      AppendJsonString(out, fixed[f].first);
-      out->push_back(':');
+  while (extra_it != members.end() || f < fixed.size()) {
+    if (!first) w->Raw(',');
+    first = false;
+    if (extra_it == members.end() ||
+        (f < fixed.size() && fixed[f].first < std::string_view(extra_it->first))) {
+      w->String(fixed[f].first);
+      w->Raw(':');
       fixed[f].second();
       ++f;
     } else {
-      AppendJsonString(out, extra_it.key());
-      out->push_back(':');
-      AppendJson(out, extra_it.value());
+      w->String(extra_it->first);
+      w->Raw(':');
+      w->Value(extra_it->second);
       ++extra_it;
     }
   }
-  out->push_back('}');
+  w->Raw('}');
 }
 
-void WriteEntities(std::string* out, const EntityMap& entities) {
-  out->push_back('[');
+void WriteEntities(JsonWriter* w, const EntityMap& entities) {
+  w->Raw('[');
   bool first = true;
   for (const auto& [id, entity] : entities) {
-    if (!first) out->push_back(',');
+    if (!first) w->Raw(',');
     first = false;
-    AppendJson(out, entity);
+    w->Value(entity);
   }
-  out->push_back(']');
+  w->Raw(']');
 }
 
-void WriteDistrict(std::string* out, const District& d) {
-  auto entities = [out, &d](EntityKind kind) {
-    return [out, &d, kind] { WriteEntities(out, d.Of(kind)); };
+void WriteDistrict(JsonWriter* w, const District& d) {
+  auto entities = [w, &d](EntityKind kind) {
+    return [w, &d, kind] { WriteEntities(w, d.Of(kind)); };
   };
   WriteMergedObject(
-      out, d.fields,
+      w, d.fields,
       {{"buildings", entities(EntityKind::kBuilding)},
        {"cityGraph",
-        [out, &d, &entities] {
-          WriteMergedObject(out, d.graph_fields,
+        [w, &d, &entities] {
+          WriteMergedObject(w, d.graph_fields,
                             {{"edges", entities(EntityKind::kEdge)},
                              {"nodes", entities(EntityKind::kNode)}});
         }},
-       {"districtId", [out, &d] { AppendJsonString(out, d.id); }},
+       {"districtId", [w, &d] { w->String(d.id); }},
        {"sensors", entities(EntityKind::kSensor)},
        {"weatherStations", entities(EntityKind::kWeatherStation)}});
 }
@@ -317,38 +313,40 @@ std::string SerializeCityState(const CityState& state) {
   std::string out;
   size_t entities = 0;
   for (EntityKind kind : kAllEntityKinds) entities += state.Count(kind);
-  out.reserve(256 + entities * 400);  // typical entity size, avoids regrowth
-  auto city_entities = [&out, &state](EntityKind kind) {
-    return [&out, &state, kind] { WriteEntities(&out, state.CityEntities(kind)); };
+  out.reserve(4096 + entities * 512);  // above the typical entity size
+  JsonWriter w(&out);
+  auto city_entities = [&w, &state](EntityKind kind) {
+    return [&w, &state, kind] { WriteEntities(&w, state.CityEntities(kind)); };
   };
   WriteMergedObject(
-      &out, state.extra_fields,
-      {{"cityId", [&] { AppendJsonString(&out, state.city_id); }},
+      &w, state.extra_fields,
+      {{"cityId", [&] { w.String(state.city_id); }},
        {"districts",
         [&] {
-          out.push_back('[');
+          w.Raw('[');
           bool first = true;
           for (const auto& [id, district] : state.districts()) {
-            if (!first) out.push_back(',');
+            if (!first) w.Raw(',');
             first = false;
-            WriteDistrict(&out, district);
+            WriteDistrict(&w, district);
           }
-          out.push_back(']');
+          w.Raw(']');
         }},
        {"emergencyServices",
         [&] {
-          WriteMergedObject(&out, state.emergency_fields,
+          WriteMergedObject(&w, state.emergency_fields,
                             {{"incidents", city_entities(EntityKind::kIncident)},
                              {"units", city_entities(EntityKind::kUnit)}});
         }},
-       {"name", [&] { AppendJsonString(&out, state.name); }},
+       {"name", [&] { w.String(state.name); }},
        {"publicTransport",
         [&] {
-          WriteMergedObject(&out, state.transport_fields,
+          WriteMergedObject(&w, state.transport_fields,
                             {{"buses", city_entities(EntityKind::kBus)},
                              {"stations", city_entities(EntityKind::kTransportStation)}});
         }},
-       {"timestamp", [&] { AppendJsonString(&out, FormatMicros(state.timestamp)); }}});
+       {"timestamp", [&] { w.String(FormatMicros(state.timestamp)); }}});
+  w.Flush();
   return out;
 }
 

@@ -1,6 +1,5 @@
 #include "lib/typed_fields.h"
 
-#include <array>
 #include <string_view>
 
 #include "lib/timestamp.h"
@@ -8,43 +7,62 @@
 namespace twin {
 namespace {
 
-constexpr std::array<std::string_view, 9> kTopNumbers = {
-    "value",          "currentOccupancy", "totalCapacity",
-    "heading",        "speed",            "passengerCount",
-    "waitingPassengers", "latitude",      "longitude"};
-constexpr std::array<std::string_view, 2> kPositionObjects = {"location",
-                                                              "currentLocation"};
-constexpr std::array<std::string_view, 2> kCoordinates = {"latitude", "longitude"};
-constexpr std::array<std::string_view, 6> kReadingNumbers = {
-    "temperature", "humidity", "pressure", "windSpeed", "windDirection",
-    "precipitation"};
-constexpr std::array<std::string_view, 3> kTrafficNumbers = {
-    "averageSpeed", "vehicleCount", "travelTime"};
+// What a member name means to the checks; looked up once per member, so a
+// message costs one pass over its own fields.
+enum class Rule { kNone, kNumber, kTimestamp, kPosition, kReadings, kTraffic };
 
-template <size_t N>
-std::optional<FieldProblem> CheckNumbers(const nlohmann::json& object,
-                                         const std::array<std::string_view, N>& names,
-                                         std::string_view prefix) {
-  for (std::string_view name : names) {
-    auto it = object.find(name);
-    if (it != object.end() && !it->is_number()) {
-      std::string field(prefix);
-      field += name;
-      return FieldProblem{std::move(field), false};
-    }
+Rule TopLevelRule(std::string_view name) {
+  switch (name.size()) {
+    case 5:
+      if (name == "value" || name == "speed") return Rule::kNumber;
+      break;
+    case 7:
+      if (name == "heading") return Rule::kNumber;
+      break;
+    case 8:
+      if (name == "latitude") return Rule::kNumber;
+      if (name == "location") return Rule::kPosition;
+      if (name == "readings") return Rule::kReadings;
+      break;
+    case 9:
+      if (name == "longitude") return Rule::kNumber;
+      break;
+    case 11:
+      if (name == "lastUpdated") return Rule::kTimestamp;
+      break;
+    case 13:
+      if (name == "totalCapacity") return Rule::kNumber;
+      break;
+    case 14:
+      if (name == "passengerCount") return Rule::kNumber;
+      break;
+    case 15:
+      if (name == "currentLocation") return Rule::kPosition;
+      break;
+    case 16:
+      if (name == "currentOccupancy") return Rule::kNumber;
+      break;
+    case 17:
+      if (name == "waitingPassengers" || name == "trafficConditions") {
+        return name[0] == 'w' ? Rule::kNumber : Rule::kTraffic;
+      }
+      break;
   }
-  return std::nullopt;
+  return Rule::kNone;
 }
 
-template <size_t N>
-std::optional<FieldProblem> CheckNested(const nlohmann::json& object,
-                                        std::string_view member,
-                                        const std::array<std::string_view, N>& names) {
-  auto it = object.find(member);
-  if (it == object.end() || !it->is_object()) return std::nullopt;
-  std::string prefix(member);
-  prefix += '.';
-  return CheckNumbers(*it, names, prefix);
+bool IsNumberMember(Rule container, std::string_view name) {
+  switch (container) {
+    case Rule::kPosition:
+      return name == "latitude" || name == "longitude";
+    case Rule::kReadings:
+      return name == "temperature" || name == "humidity" || name == "pressure" ||
+             name == "windSpeed" || name == "windDirection" || name == "precipitation";
+    case Rule::kTraffic:
+      return name == "averageSpeed" || name == "vehicleCount" || name == "travelTime";
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -59,18 +77,35 @@ std::string FieldProblem::Expected() const {
 }
 
 std::optional<FieldProblem> FindTypedFieldProblem(const nlohmann::json& object) {
-  auto last = object.find("lastUpdated");
-  if (last != object.end() &&
-      (!last->is_string() ||
-       !ParseTimestamp(last->get_ref<const std::string&>()))) {
-    return FieldProblem{"lastUpdated", true};
+  // Members are visited in key order, so the first problem reported is the
+  // same whatever order the message's fields arrived in.
+  for (const auto& [name, value] : object.get_ref<const nlohmann::json::object_t&>()) {
+    switch (TopLevelRule(name)) {
+      case Rule::kNone:
+        break;
+      case Rule::kNumber:
+        if (!value.is_number()) return FieldProblem{name, false};
+        break;
+      case Rule::kTimestamp:
+        if (!value.is_string() || !ParseTimestamp(value.get_ref<const std::string&>())) {
+          return FieldProblem{name, true};
+        }
+        break;
+      case Rule::kPosition:
+      case Rule::kReadings:
+      case Rule::kTraffic: {
+        if (!value.is_object()) break;  // the rules name only their numbers
+        const Rule container = TopLevelRule(name);
+        for (const auto& [member, inner] :
+             value.get_ref<const nlohmann::json::object_t&>()) {
+          if (IsNumberMember(container, member) && !inner.is_number()) {
+            return FieldProblem{name + "." + member, false};
+          }
+        }
+        break;
+      }
+    }
   }
-  if (auto p = CheckNumbers(object, kTopNumbers, "")) return p;
-  for (std::string_view member : kPositionObjects) {
-    if (auto p = CheckNested(object, member, kCoordinates)) return p;
-  }
-  if (auto p = CheckNested(object, "readings", kReadingNumbers)) return p;
-  if (auto p = CheckNested(object, "trafficConditions", kTrafficNumbers)) return p;
   return std::nullopt;
 }
 

@@ -1,0 +1,81 @@
+// Benchmark of the pure core: decode + validate + apply of a generated
+// message stream on one thread, and parsing / serialising the whole city.
+// Prints its figures; BENCHMARKS.md records them with this command:
+//   bazel run //bench:core_bench -- [messages]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "bench/city_generator.h"
+#include "lib/outcome_counts.h"
+#include "lib/state_document.h"
+#include "lib/update_rules.h"
+
+namespace {
+
+double PeakRssMb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+template <typename F>
+double MedianMs(int runs, F&& f) {
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    ms.push_back(std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t messages = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  const twin::CityShape shape;
+  twin::CityState city = twin::GenerateCity(shape, 1);
+  const std::string document = twin::SerializeCityState(city);
+  std::printf("city: %zu districts, %zu edges, %.2f MB document\n",
+              city.districts().size(), city.Count(twin::EntityKind::kEdge),
+              document.size() / 1e6);
+
+  size_t sink = 0;
+  std::printf("serialise city:  %.1f ms (median of 9)\n",
+              MedianMs(9, [&] { sink += twin::SerializeCityState(city).size(); }));
+  std::printf("parse+load city: %.1f ms (median of 5)\n",
+              MedianMs(5, [&] { sink += twin::ParseCityState(document)->districts().size(); }));
+
+  struct Message { twin::Topic topic; std::string value; int64_t ts; };
+  std::vector<Message> stream;
+  stream.reserve(messages);
+  twin::StreamGenerator generator(shape, twin::StreamShape(), 2);
+  size_t bytes = 0;
+  for (uint64_t i = 0; i < messages; ++i) {
+    twin::Record r = generator.Next();
+    bytes += r.value.size();
+    stream.push_back({*twin::TopicFromName(r.topic), std::move(r.value), r.timestamp_ms});
+  }
+  const double rss_before = PeakRssMb();
+  twin::OutcomeCounts counts;
+  const auto start = std::chrono::steady_clock::now();
+  for (const Message& m : stream) {
+    counts.Add(twin::ApplyMessage(&city, twin::InputMessage{m.topic, m.value, m.ts}));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("apply: %llu messages (avg %.0f bytes) in %.3f s = %.0f msg/s, one thread\n",
+              static_cast<unsigned long long>(messages),
+              static_cast<double>(bytes) / messages, seconds, messages / seconds);
+  std::printf("outcomes: %s\n", counts.ToText().c_str());
+  std::printf("peak RSS: %.0f MB (of which the in-memory stream and city before "
+              "applying: %.0f MB)\n", PeakRssMb(), rss_before);
+  return sink == 0;
+}
