@@ -3,6 +3,7 @@
 #include <functional>
 #include <utility>
 
+#include "lib/json_parse.h"
 #include "lib/json_writer.h"
 #include "lib/typed_fields.h"
 
@@ -290,6 +291,8 @@ Result<CityState> CityStateFromJson(const Json& document,
 }
 
 Result<Json> ParseJsonText(std::string_view text) {
+  Json parsed;
+  if (ParseJson(text, &parsed)) return parsed;
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

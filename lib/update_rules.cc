@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "lib/json_parse.h"
 #include "lib/timestamp.h"
 #include "lib/typed_fields.h"
 
@@ -139,10 +140,9 @@ std::string_view OutcomeName(Outcome outcome) {
 ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
                          const RuleOptions& options) {
   if (message.value.size() > options.max_message_bytes) return Reject("oversized");
-  // Parsing also checks UTF-8: nlohmann's lexer refuses ill-formed bytes.
-  Json msg = Json::parse(message.value.begin(), message.value.end(), nullptr,
-                         /*allow_exceptions=*/false);
-  if (msg.is_discarded()) return Reject("invalid-json");
+  // Parsing also checks UTF-8: ill-formed bytes are refused.
+  Json msg;
+  if (!ParseJson(message.value, &msg)) return Reject("invalid-json");
   if (!msg.is_object()) return Reject("not-an-object");
 
   Target target{};

@@ -1,0 +1,67 @@
+#include "lib/json_parse.h"
+
+#include <simdjson.h>
+
+namespace twin {
+namespace {
+
+using nlohmann::json;
+
+json Convert(simdjson::dom::element element) {
+  using T = simdjson::dom::element_type;
+  switch (element.type()) {
+    case T::ARRAY: {
+      // value_unsafe() returns a reference into the temporary result, so the
+      // array (and object below) must be copied out before iterating.
+      const simdjson::dom::array items = element.get_array().value_unsafe();
+      json::array_t array;
+      array.reserve(items.size());
+      for (simdjson::dom::element item : items) {
+        array.push_back(Convert(item));
+      }
+      return json(std::move(array));
+    }
+    case T::OBJECT: {
+      const simdjson::dom::object fields = element.get_object().value_unsafe();
+      json::object_t object;
+      for (auto field : fields) {
+        // A repeated key keeps its last value, as nlohmann's parser does.
+        object.insert_or_assign(std::string(field.key), Convert(field.value));
+      }
+      return json(std::move(object));
+    }
+    case T::INT64: {
+      // nlohmann keeps non-negative integers unsigned; so do we, so that a
+      // value is the same whichever parser read it.
+      const int64_t i = element.get_int64().value_unsafe();
+      return i >= 0 ? json(static_cast<uint64_t>(i)) : json(i);
+    }
+    case T::UINT64:
+      return json(element.get_uint64().value_unsafe());
+    case T::DOUBLE:
+      return json(element.get_double().value_unsafe());
+    case T::STRING:
+      return json(std::string(element.get_string().value_unsafe()));
+    case T::BOOL:
+      return json(element.get_bool().value_unsafe());
+    case T::NULL_VALUE:
+      return json(nullptr);
+  }
+  return json();
+}
+
+}  // namespace
+
+bool ParseJson(std::string_view text, json* out) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root) ==
+      simdjson::SUCCESS) {
+    *out = Convert(root);
+    return true;
+  }
+  *out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return !out->is_discarded();
+}
+
+}  // namespace twin

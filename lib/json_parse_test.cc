@@ -1,0 +1,42 @@
+#include "lib/json_parse.h"
+
+#include <catch2/catch.hpp>
+
+namespace twin {
+namespace {
+
+using nlohmann::json;
+
+TEST_CASE("the fast parser builds the same values as nlohmann's") {
+  for (const char* text :
+       {R"({"a":1,"b":[true,false,null],"c":{"d":"é\u0041\n"},"e":-2.5e-3})",
+        "[]", "{}", "0", "1e308", "18446744073709551615", "-9223372036854775808",
+        R"("\ud83d\ude00")", R"({"k":1,"k":2})", "123456789012345678901234567890"}) {
+    INFO(text);
+    json fast;
+    REQUIRE(ParseJson(text, &fast));
+    const json slow = json::parse(text);
+    CHECK(fast == slow);
+    CHECK(fast.type() == slow.type());
+  }
+}
+
+TEST_CASE("minus zero reads as integer zero, as text and value") {
+  json fast;
+  REQUIRE(ParseJson("-0", &fast));
+  CHECK(fast == json::parse("-0"));
+  CHECK(fast.dump() == "0");
+}
+
+TEST_CASE("the fast parser refuses what nlohmann refuses") {
+  for (const char* text : {"", "{", R"({"a":})", "[1,]", "nul", "\"\xff\"",
+                           R"("\ud800")", "{} x", "01"}) {
+    INFO(text);
+    json out;
+    CHECK_FALSE(ParseJson(text, &out));
+    CHECK(json::parse(text, nullptr, false).is_discarded());
+  }
+}
+
+}  // namespace
+}  // namespace twin
