@@ -1,0 +1,415 @@
+#include "lib/redis_store.h"
+
+#include <charconv>
+#include <map>
+#include <random>
+
+#include "lib/json_parse.h"
+#include "lib/json_writer.h"
+
+namespace twin {
+namespace {
+
+// KEYS: meta, districts, seq, feed, then the nine kind hashes in EntityKind
+// order. ARGV: timestamp, feed cap, feed entry, city id, city name, count of
+// new districts and their (id, meta) pairs, then per kind a count and its
+// (field, value) pairs. Everything in one script, so a reader never sees
+// half a batch and the feed entry matches the data exactly.
+constexpr const char* kWriteScript = R"lua(
+redis.call('HSETNX', KEYS[1], 'cityId', ARGV[4])
+redis.call('HSETNX', KEYS[1], 'name', ARGV[5])
+for _, f in ipairs({'extra', 'transport', 'emergency'}) do
+  redis.call('HSETNX', KEYS[1], f, '{}')
+end
+local current = tonumber(redis.call('HGET', KEYS[1], 'timestamp') or '-1')
+if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'timestamp', ARGV[1]) end
+local i = 7
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for k = 1, 9 do
+  local count = tonumber(ARGV[i])
+  i = i + 1
+  local done = 0
+  while done < count do
+    local n = math.min(count - done, 500)
+    local args = {}
+    for j = 0, n - 1 do
+      args[2 * j + 1] = ARGV[i + 2 * j]
+      args[2 * j + 2] = ARGV[i + 2 * j + 1]
+    end
+    redis.call('HSET', KEYS[4 + k], unpack(args))
+    i = i + 2 * n
+    done = done + n
+  end
+end
+local seq = redis.call('INCR', KEYS[3])
+redis.call('XADD', KEYS[4], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV[3])
+return seq
+)lua";
+
+// KEYS: (staging, live) pairs, then seq, feed. ARGV: pair count, feed cap.
+constexpr const char* kSwitchScript = R"lua(
+local n = tonumber(ARGV[1])
+for p = 0, n - 1 do
+  local staging, live = KEYS[2 * p + 1], KEYS[2 * p + 2]
+  if redis.call('EXISTS', staging) == 1 then
+    redis.call('RENAME', staging, live)
+  else
+    redis.call('DEL', live)
+  end
+end
+local seq = redis.call('INCR', KEYS[2 * n + 1])
+redis.call('XADD', KEYS[2 * n + 2], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'reload', '1')
+return seq
+)lua";
+
+// The parts of a city's state, in the order Read() fetches them.
+std::vector<std::string> StateParts() {
+  std::vector<std::string> parts = {"meta", "districts"};
+  for (EntityKind kind : kAllEntityKinds) parts.emplace_back(Info(kind).name);
+  return parts;
+}
+
+uint64_t ParseU64(const std::string& text) {
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+// Splits "<n>:<districtId><id>".
+bool SplitField(std::string_view field, std::string* district, std::string* id) {
+  const size_t colon = field.find(':');
+  if (colon == std::string_view::npos) return false;
+  size_t n = 0;
+  auto r = std::from_chars(field.data(), field.data() + colon, n);
+  if (r.ec != std::errc() || colon + 1 + n > field.size()) return false;
+  *district = std::string(field.substr(colon + 1, n));
+  *id = std::string(field.substr(colon + 1 + n));
+  return true;
+}
+
+Result<Json> ParseStored(std::string_view text, std::string_view where) {
+  Json value;
+  if (!ParseJson(text, &value)) {
+    return Status::InvalidData(std::string(where) + ": stored value is not JSON");
+  }
+  return value;
+}
+
+}  // namespace
+
+RedisStore::RedisStore(std::unique_ptr<RedisClient> client, std::string city_id,
+                       RedisStoreOptions options)
+    : client_(std::move(client)),
+      city_id_(std::move(city_id)),
+      prefix_("twin:{" + city_id_ + "}:"),
+      options_(options) {}
+
+std::string RedisStore::Key(std::string_view part) const {
+  return prefix_ + std::string(part);
+}
+
+std::string RedisStore::Field(const EntityRef& ref) {
+  if (!IsDistrictScoped(ref.kind)) return ref.id;
+  return std::to_string(ref.district_id.size()) + ":" + ref.district_id + ref.id;
+}
+
+Status RedisStore::Context(const Status& status, std::string_view what) const {
+  return status.WithContext(std::string(what) + " city '" + city_id_ + "'");
+}
+
+Status RedisStore::Write(const ChangeBatch& batch) {
+  if (batch.empty()) return Status::Ok();
+  std::vector<std::string> cmd = {"EVAL", kWriteScript, "13", Key("meta"),
+                                  Key("districts"), Key("seq"), Key("feed")};
+  for (EntityKind kind : kAllEntityKinds) cmd.push_back(Key(Info(kind).name));
+
+  // The feed entry names what changed: {"d":[districts],"e":[[kind,district,id]]}.
+  std::string entry;
+  {
+    JsonWriter w(&entry);
+    w.Raw("{\"d\":[");
+    for (size_t i = 0; i < batch.new_districts.size(); ++i) {
+      if (i > 0) w.Raw(',');
+      w.String(batch.new_districts[i].first);
+    }
+    w.Raw("],\"e\":[");
+    for (size_t i = 0; i < batch.entities.size(); ++i) {
+      const EntityRef& ref = batch.entities[i].first;
+      if (i > 0) w.Raw(',');
+      w.Raw('[');
+      w.String(Info(ref.kind).name);
+      w.Raw(',');
+      w.String(ref.district_id);
+      w.Raw(',');
+      w.String(ref.id);
+      w.Raw(']');
+    }
+    w.Raw("]}");
+  }
+  cmd.push_back(std::to_string(batch.timestamp));
+  cmd.push_back(std::to_string(options_.feed_max_entries));
+  cmd.push_back(std::move(entry));
+  cmd.push_back(city_id_);
+  cmd.push_back(std::string(kDefaultCityName));
+  cmd.push_back(std::to_string(batch.new_districts.size()));
+  for (const auto& [id, meta] : batch.new_districts) {
+    cmd.push_back(id);
+    cmd.push_back(meta);
+  }
+  std::array<std::vector<const std::pair<EntityRef, std::string>*>, kEntityKindCount> by_kind;
+  for (const auto& item : batch.entities) {
+    by_kind[static_cast<int>(item.first.kind)].push_back(&item);
+  }
+  for (const auto& items : by_kind) {
+    cmd.push_back(std::to_string(items.size()));
+    for (const auto* item : items) {
+      cmd.push_back(Field(item->first));
+      cmd.push_back(item->second);
+    }
+  }
+  Result<RedisReply> reply = client_->Command(cmd);
+  if (!reply.ok()) return Context(reply.status(), "write to");
+  return Status::Ok();
+}
+
+Status RedisStore::Replace(const CityState& state) {
+  // Leftovers of a load that died before its switch.
+  std::string cursor = "0";
+  do {
+    Result<RedisReply> scan =
+        client_->Command({"SCAN", cursor, "MATCH", Key("staging:*"), "COUNT", "1000"});
+    if (!scan.ok()) return Context(scan.status(), "load");
+    cursor = scan->elements[0].str;
+    std::vector<std::string> del = {"DEL"};
+    for (const RedisReply& key : scan->elements[1].elements) del.push_back(key.str);
+    if (del.size() > 1) {
+      Result<RedisReply> r = client_->Command(del);
+      if (!r.ok()) return Context(r.status(), "load");
+    }
+  } while (cursor != "0");
+
+  std::mt19937_64 random(std::random_device{}());
+  const std::string staging = "staging:" + std::to_string(random()) + ":";
+  std::vector<std::vector<std::string>> commands;
+  // Buffers HSETs of up to write_chunk fields and sends them in pipelines.
+  auto flush = [&]() -> Status {
+    if (commands.empty()) return Status::Ok();
+    Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+    commands.clear();
+    if (!replies.ok()) return replies.status();
+    for (const RedisReply& r : *replies) {
+      if (r.is_error()) return Status::Unavailable("redis: " + r.str);
+    }
+    return Status::Ok();
+  };
+  auto hset = [&](const std::string& part, std::string field,
+                  std::string value) -> Status {
+    const std::string key = Key(staging + part);
+    if (commands.empty() || commands.back()[1] != key ||
+        commands.back().size() >= 2 + 2 * options_.write_chunk) {
+      if (commands.size() >= 16) TWIN_RETURN_IF_ERROR(flush());
+      commands.push_back({"HSET", key});
+    }
+    commands.back().push_back(std::move(field));
+    commands.back().push_back(std::move(value));
+    return Status::Ok();
+  };
+
+  Status status;
+  auto run = [&]() -> Status {
+    TWIN_RETURN_IF_ERROR(hset("meta", "cityId", state.city_id));
+    TWIN_RETURN_IF_ERROR(hset("meta", "name", state.name));
+    TWIN_RETURN_IF_ERROR(hset("meta", "timestamp", std::to_string(state.timestamp)));
+    TWIN_RETURN_IF_ERROR(hset("meta", "extra", ToJsonText(state.extra_fields)));
+    TWIN_RETURN_IF_ERROR(hset("meta", "transport", ToJsonText(state.transport_fields)));
+    TWIN_RETURN_IF_ERROR(hset("meta", "emergency", ToJsonText(state.emergency_fields)));
+    for (const auto& [id, district] : state.districts()) {
+      TWIN_RETURN_IF_ERROR(hset("districts", id, DistrictMetaJson(district)));
+    }
+    for (EntityKind kind : kAllEntityKinds) {
+      const std::string part(Info(kind).name);
+      if (IsDistrictScoped(kind)) {
+        for (const auto& [district_id, district] : state.districts()) {
+          for (const auto& [id, entity] : district.Of(kind)) {
+            TWIN_RETURN_IF_ERROR(
+                hset(part, Field({kind, district_id, id}), ToJsonText(entity)));
+          }
+        }
+      } else {
+        for (const auto& [id, entity] : state.CityEntities(kind)) {
+          TWIN_RETURN_IF_ERROR(hset(part, id, ToJsonText(entity)));
+        }
+      }
+    }
+    TWIN_RETURN_IF_ERROR(flush());
+    const std::vector<std::string> parts = StateParts();
+    std::vector<std::string> cmd = {"EVAL", kSwitchScript,
+                                    std::to_string(parts.size() * 2 + 2)};
+    for (const std::string& part : parts) {
+      cmd.push_back(Key(staging + part));
+      cmd.push_back(Key(part));
+    }
+    cmd.push_back(Key("seq"));
+    cmd.push_back(Key("feed"));
+    cmd.push_back(std::to_string(parts.size()));
+    cmd.push_back(std::to_string(options_.feed_max_entries));
+    Result<RedisReply> reply = client_->Command(cmd);
+    return reply.ok() ? Status::Ok() : reply.status();
+  };
+  status = run();
+  if (!status.ok()) return Context(status, "load");
+  return Status::Ok();
+}
+
+Result<StoredState> RedisStore::Read() {
+  const std::vector<std::string> parts = StateParts();
+  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
+  for (const std::string& part : parts) commands.push_back({"HGETALL", Key(part)});
+  commands.push_back({"GET", Key("seq")});
+  commands.push_back({"EXEC"});
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+  if (!replies.ok()) return Context(replies.status(), "read");
+  const RedisReply& exec = replies->back();
+  if (exec.type != RedisReply::Type::kArray || exec.elements.size() != parts.size() + 1) {
+    return Context(Status::Unavailable("transaction failed: " + exec.str), "read");
+  }
+  const auto& results = exec.elements;
+  if (results[0].elements.empty()) {
+    return Status::NotFound("city '" + city_id_ +
+                            "' has no state in Redis (load one with twin-snapshot load)");
+  }
+  StoredState stored;
+  CityState& state = stored.state;
+  const auto& meta = results[0].elements;
+  for (size_t i = 0; i + 1 < meta.size(); i += 2) {
+    const std::string& field = meta[i].str;
+    const std::string& value = meta[i + 1].str;
+    if (field == "cityId") {
+      state.city_id = value;
+    } else if (field == "name") {
+      state.name = value;
+    } else if (field == "timestamp") {
+      state.timestamp = static_cast<Micros>(ParseU64(value));
+    } else if (field == "extra" || field == "transport" || field == "emergency") {
+      TWIN_ASSIGN_OR_RETURN(Json members, ParseStored(value, Key("meta") + " " + field));
+      (field == "extra"       ? state.extra_fields
+       : field == "transport" ? state.transport_fields
+                              : state.emergency_fields) = std::move(members);
+    }
+  }
+  std::map<std::string, District, std::less<>> districts;
+  const auto& district_items = results[1].elements;
+  for (size_t i = 0; i + 1 < district_items.size(); i += 2) {
+    District district;
+    district.id = district_items[i].str;
+    TWIN_RETURN_IF_ERROR(ApplyDistrictMetaJson(district_items[i + 1].str, &district));
+    districts.emplace(district.id, std::move(district));
+  }
+  for (EntityKind kind : kAllEntityKinds) {
+    const auto& items = results[2 + static_cast<int>(kind)].elements;
+    const std::string where = Key(Info(kind).name);
+    for (size_t i = 0; i + 1 < items.size(); i += 2) {
+      TWIN_ASSIGN_OR_RETURN(Json entity, ParseStored(items[i + 1].str, where));
+      if (!IsDistrictScoped(kind)) {
+        state.CityEntities(kind).emplace(items[i].str, std::move(entity));
+        continue;
+      }
+      std::string district_id, id;
+      if (!SplitField(items[i].str, &district_id, &id)) {
+        return Status::InvalidData(where + ": malformed field '" + items[i].str + "'");
+      }
+      auto d = districts.find(district_id);
+      if (d == districts.end()) {  // written before its district: make it
+        District district;
+        district.id = district_id;
+        d = districts.emplace(district_id, std::move(district)).first;
+      }
+      d->second.Of(kind).emplace(std::move(id), std::move(entity));
+    }
+  }
+  for (auto& [id, district] : districts) state.PutDistrict(std::move(district));
+  if (results.back().type == RedisReply::Type::kString) {
+    stored.cursor = ParseU64(results.back().str);
+  }
+  return stored;
+}
+
+Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(
+      {{"GET", Key("seq")},
+       {"XRANGE", Key("feed"), std::to_string(cursor + 1) + "-0", "+", "COUNT",
+        std::to_string(max_entries)}});
+  if (!replies.ok()) return Context(replies.status(), "read the change feed of");
+  FeedRead read;
+  const uint64_t last = ParseU64((*replies)[0].str);
+  read.cursor = cursor;
+  if (last == cursor) return read;
+  const auto& entries = (*replies)[1].elements;
+  // The feed was trimmed past the reader, or the store was reset.
+  if (last < cursor || entries.empty() ||
+      ParseU64(entries[0].elements[0].str) != cursor + 1) {
+    read.reload = true;
+    read.cursor = last;
+    return read;
+  }
+  for (const RedisReply& entry : entries) {
+    read.cursor = ParseU64(entry.elements[0].str);
+    const auto& fields = entry.elements[1].elements;
+    if (fields.size() < 2 || fields[0].str == "reload") {
+      read.reload = true;
+      read.cursor = last;
+      return read;
+    }
+    TWIN_ASSIGN_OR_RETURN(Json changes, ParseStored(fields[1].str, Key("feed")));
+    for (const Json& d : changes["d"]) read.new_districts.push_back(d.get<std::string>());
+    for (const Json& e : changes["e"]) {
+      std::optional<EntityKind> kind = EntityKindFromName(e[0].get<std::string>());
+      if (!kind) return Status::InvalidData(Key("feed") + ": unknown kind in entry");
+      read.changed.push_back({*kind, e[1].get<std::string>(), e[2].get<std::string>()});
+    }
+  }
+  return read;
+}
+
+Result<std::vector<std::optional<Json>>> RedisStore::ReadEntities(
+    const std::vector<EntityRef>& refs) {
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::pair<size_t, size_t>> where(refs.size());  // command, index
+  std::array<int, kEntityKindCount> command_of;
+  command_of.fill(-1);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    int& c = command_of[static_cast<int>(refs[i].kind)];
+    if (c < 0) {
+      c = static_cast<int>(commands.size());
+      commands.push_back({"HMGET", Key(Info(refs[i].kind).name)});
+    }
+    where[i] = {static_cast<size_t>(c), commands[c].size() - 2};
+    commands[c].push_back(Field(refs[i]));
+  }
+  std::vector<std::optional<Json>> out(refs.size());
+  if (commands.empty()) return out;
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+  if (!replies.ok()) return Context(replies.status(), "read entities of");
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const RedisReply& value = (*replies)[where[i].first].elements[where[i].second];
+    if (value.type != RedisReply::Type::kString) continue;
+    TWIN_ASSIGN_OR_RETURN(Json entity, ParseStored(value.str, Key(Info(refs[i].kind).name)));
+    out[i] = std::move(entity);
+  }
+  return out;
+}
+
+Result<std::optional<District>> RedisStore::ReadDistrictMeta(const std::string& id) {
+  Result<RedisReply> reply = client_->Command({"HGET", Key("districts"), id});
+  if (!reply.ok()) return Context(reply.status(), "read districts of");
+  if (reply->type != RedisReply::Type::kString) return std::optional<District>();
+  District district;
+  district.id = id;
+  TWIN_RETURN_IF_ERROR(ApplyDistrictMetaJson(reply->str, &district));
+  return std::optional<District>(std::move(district));
+}
+
+}  // namespace twin

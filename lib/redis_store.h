@@ -1,0 +1,71 @@
+// RedisStore: the StateStore in Redis.
+//
+// Key layout for city C (all keys share the hash tag {C}, so a city lives in
+// one Redis Cluster slot: MULTI/EXEC and scripts work on a cluster, at the
+// price of one city never spanning shards):
+//
+//   twin:{C}:meta         hash   cityId, name, timestamp (microseconds),
+//                                extra / transport / emergency (JSON of the
+//                                document's other members)
+//   twin:{C}:districts    hash   districtId -> {"fields":..,"graph":..}
+//   twin:{C}:<kind>       hash   one per entity kind (sensors, buildings,
+//                                weatherStations, nodes, edges, buses,
+//                                stations, incidents, units): field -> the
+//                                entity's JSON. The field is the id for
+//                                city-level kinds and "<n>:<districtId><id>"
+//                                (n = length of districtId) for district kinds.
+//   twin:{C}:seq          string the change feed's last cursor
+//   twin:{C}:feed         stream one entry per write ("<cursor>-1"), capped
+//                                at `feed_max_entries`
+//   twin:{C}:staging:*    temporary keys of a load in progress
+//
+// A write is one Lua script (entities, timestamp, feed entry: atomic, O(batch)).
+// A load writes staging keys, then one script renames them over the live
+// keys, so a failed load leaves the old state. Not synchronised.
+#ifndef TWIN_LIB_REDIS_STORE_H_
+#define TWIN_LIB_REDIS_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "lib/redis_client.h"
+#include "lib/state_store.h"
+
+namespace twin {
+
+struct RedisStoreOptions {
+  size_t feed_max_entries = 10000;  // about 2.7 hours of 1 s flushes
+  size_t write_chunk = 1000;        // fields per HSET while loading
+};
+
+class RedisStore : public StateStore {
+ public:
+  RedisStore(std::unique_ptr<RedisClient> client, std::string city_id,
+             RedisStoreOptions options = {});
+
+  Status Replace(const CityState& state) override;
+  Result<StoredState> Read() override;
+  Status Write(const ChangeBatch& batch) override;
+  Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
+  Result<std::vector<std::optional<Json>>> ReadEntities(
+      const std::vector<EntityRef>& refs) override;
+  Result<std::optional<District>> ReadDistrictMeta(const std::string& id) override;
+
+  // The key of one part of the layout above ("meta", "feed", a kind's name).
+  std::string Key(std::string_view part) const;
+
+  // The hash field of an entity (see the layout above).
+  static std::string Field(const EntityRef& ref);
+
+ private:
+  Status Context(const Status& status, std::string_view what) const;
+
+  std::unique_ptr<RedisClient> client_;
+  std::string city_id_;
+  std::string prefix_;
+  RedisStoreOptions options_;
+};
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_REDIS_STORE_H_

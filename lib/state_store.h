@@ -1,0 +1,87 @@
+// StateStore: where the city state lives between processes (Redis in
+// production, see redis_store.h), behind an interface so that the ingest
+// and publish loops can be unit-tested with an in-memory fake.
+//
+// The contract every implementation keeps:
+// - Write() makes a batch of entity writes visible all at once and costs
+//   O(batch), whatever the size of the city;
+// - every Write() and Replace() appends one entry to a change feed, numbered
+//   by a cursor that only grows; ReadFeed() returns the entities changed
+//   after a cursor, or says `reload` when the reader fell behind the feed's
+//   retention or the state was replaced;
+// - Read() returns the whole state with the cursor it corresponds to.
+// Implementations are not synchronised: one instance per thread.
+#ifndef TWIN_LIB_STATE_STORE_H_
+#define TWIN_LIB_STATE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lib/city_state.h"
+#include "lib/status.h"
+
+namespace twin {
+
+// What one flush writes: the changed entities as JSON text, the districts
+// created since the last flush, and the state's timestamp.
+struct ChangeBatch {
+  Micros timestamp = 0;
+  std::vector<std::pair<std::string, std::string>> new_districts;  // id, meta
+  std::vector<std::pair<EntityRef, std::string>> entities;         // ref, JSON
+
+  bool empty() const { return new_districts.empty() && entities.empty(); }
+
+  // Collects the current values of `changed` entities and `created`
+  // districts from `state`. Refs that name nothing are skipped.
+  static ChangeBatch Collect(const CityState& state, const std::set<EntityRef>& changed,
+                             const std::set<std::string>& created);
+};
+
+// A district's own members (all but its entities), as stored: JSON text of
+// {"fields": {...}, "graph": {...}}.
+std::string DistrictMetaJson(const District& district);
+Status ApplyDistrictMetaJson(std::string_view text, District* district);
+
+struct StoredState {
+  CityState state;
+  uint64_t cursor = 0;  // the feed position this state includes
+};
+
+struct FeedRead {
+  bool reload = false;   // fell behind or the state was replaced: Read() again
+  uint64_t cursor = 0;   // pass to the next ReadFeed()
+  std::vector<EntityRef> changed;      // may repeat a ref
+  std::vector<std::string> new_districts;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // Makes `state` the city's whole state, atomically: readers see the old
+  // state or the new one. On failure the old state is intact.
+  virtual Status Replace(const CityState& state) = 0;
+
+  // The whole state. NotFound if the city has no state.
+  virtual Result<StoredState> Read() = 0;
+
+  // Applies `batch` atomically and appends it to the change feed.
+  virtual Status Write(const ChangeBatch& batch) = 0;
+
+  // Changes after `cursor`, at most `max_entries` feed entries.
+  virtual Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) = 0;
+
+  // Current values of `refs` (nullopt where absent), in the same order.
+  virtual Result<std::vector<std::optional<Json>>> ReadEntities(
+      const std::vector<EntityRef>& refs) = 0;
+
+  // A district's stored members, or nullopt.
+  virtual Result<std::optional<District>> ReadDistrictMeta(const std::string& id) = 0;
+};
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_STATE_STORE_H_
