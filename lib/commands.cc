@@ -18,6 +18,13 @@ std::string DisplayName(const std::string& path) {
   return path == "-" ? "stdin" : "'" + path + "'";
 }
 
+Status PrintStats(const CityState& state, bool json, const Io& io) {
+  const StateStats stats = ComputeStats(state, SerializeCityState(state).size());
+  *io.out << (json ? stats.ToJson().dump() + "\n" : stats.ToText());
+  io.out->flush();
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<CityState> ReadStateFile(const std::string& path, std::istream& in) {
@@ -46,14 +53,40 @@ Status ValidateCommand(const std::string& path, const Io& io) {
 
 Status StatsCommand(const std::string& path, bool json, const Io& io) {
   TWIN_ASSIGN_OR_RETURN(CityState state, ReadStateFile(path, *io.in));
-  const StateStats stats = ComputeStats(state, SerializeCityState(state).size());
-  if (json) {
-    *io.out << stats.ToJson().dump() << '\n';
-  } else {
-    *io.out << stats.ToText();
+  return PrintStats(state, json, io);
+}
+
+Status StoreStatsCommand(StateStore* store, bool json, const Io& io) {
+  TWIN_ASSIGN_OR_RETURN(StoredState stored, store->Read());
+  return PrintStats(stored.state, json, io);
+}
+
+Status LoadCommand(const std::string& path, const std::string& city_id,
+                   StateStore* store, const Io& io) {
+  const std::string context = "load " + DisplayName(path);
+  Result<std::string> text = ReadFile(path, *io.in);
+  if (!text.ok()) return text.status().WithContext(context);
+  Result<Json> document = ParseJsonText(*text);
+  if (!document.ok()) return document.status().WithContext(context);
+  Result<CityState> state = CityStateFromJson(*document);
+  if (!state.ok()) return state.status().WithContext(context);
+  if (document->contains("cityId") && state->city_id != city_id) {
+    return Status::InvalidArgument(context + ": the document is for city '" +
+                                   state->city_id + "', not '" + city_id +
+                                   "' (use --city-id)");
   }
-  io.out->flush();
+  state->city_id = city_id;
+  TWIN_RETURN_IF_ERROR(store->Replace(*state));
+  size_t entities = 0;
+  for (EntityKind kind : kAllEntityKinds) entities += state->Count(kind);
+  spdlog::info("loaded {} districts and {} entities into city '{}'",
+               state->districts().size(), entities, city_id);
   return Status::Ok();
+}
+
+Status SaveCommand(StateStore* store, const std::string& output, const Io& io) {
+  TWIN_ASSIGN_OR_RETURN(StoredState stored, store->Read());
+  return WriteOutput(output, SerializeCityState(stored.state) + "\n", *io.out);
 }
 
 Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {

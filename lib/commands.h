@@ -12,6 +12,7 @@
 
 #include "lib/city_state.h"
 #include "lib/rebuild.h"
+#include "lib/state_store.h"
 #include "lib/status.h"
 
 namespace twin {
@@ -34,6 +35,18 @@ Status ValidateCommand(const std::string& path, const Io& io);
 
 // twin-snapshot stats FILE: entity counts and size, as text or JSON.
 Status StatsCommand(const std::string& path, bool json, const Io& io);
+
+// twin-snapshot stats (no FILE): the same figures for the city in `store`.
+Status StoreStatsCommand(StateStore* store, bool json, const Io& io);
+
+// twin-snapshot load: validates the document at `path` and makes it the
+// city's whole state, all or nothing. A document whose cityId differs from
+// `city_id` is refused; one without cityId takes `city_id`.
+Status LoadCommand(const std::string& path, const std::string& city_id,
+                   StateStore* store, const Io& io);
+
+// twin-snapshot save: writes the city's state as a canonical document.
+Status SaveCommand(StateStore* store, const std::string& output, const Io& io);
 
 // Parses a --from/--to TIME: an ISO-8601 date-time, or milliseconds since
 // the epoch; "beginning" / "end" give nullopt (no bound).

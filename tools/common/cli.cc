@@ -1,10 +1,14 @@
 #include "tools/common/cli.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "lib/city_state.h"
+#include "lib/redis_store.h"
 
 namespace twin::cli {
 namespace {
@@ -16,6 +20,8 @@ extern "C" void OnStopSignal(int) { g_stop.store(true); }
 }  // namespace
 
 void AddCommonOptions(CLI::App* app, LogOptions* log) {
+  // Common options may come before or after the subcommand.
+  app->fallthrough();
   app->set_version_flag("--version", std::string(kVersion));
   app->add_option("--log-level", log->level, "debug|info|warn|error")
       ->envname("LOG_LEVEL")
@@ -24,6 +30,41 @@ void AddCommonOptions(CLI::App* app, LogOptions* log) {
   app->add_option("--log-format", log->format, "text|json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+}
+
+void AddRedisOptions(CLI::App* app, RedisFlags* flags) {
+  app->add_option("--redis", flags->url,
+                  "redis://[:password@]host[:port][/db] (default: REDIS_HOST, "
+                  "REDIS_PORT, REDIS_PASSWORD or redis://127.0.0.1:6379/0)")
+      ->envname("REDIS_URL");
+}
+
+Result<RedisUrl> ResolveRedisUrl(const RedisFlags& flags) {
+  if (!flags.url.empty()) return RedisUrl::Parse(flags.url);
+  RedisUrl url;
+  if (const char* host = std::getenv("REDIS_HOST"); host != nullptr && *host) url.host = host;
+  if (const char* port = std::getenv("REDIS_PORT"); port != nullptr && *port) {
+    Result<RedisUrl> parsed = RedisUrl::Parse("redis://" + url.host + ":" + port);
+    if (!parsed.ok()) return Status::InvalidArgument("REDIS_PORT: not a port number");
+    url.port = parsed->port;
+  }
+  if (const char* password = std::getenv("REDIS_PASSWORD")) url.password = password;
+  return url;
+}
+
+void AddCityOption(CLI::App* app, std::string* city_id) {
+  *city_id = std::string(kDefaultCityId);
+  app->add_option("--city-id", *city_id, "the city's namespace in Redis")
+      ->envname("CITY_ID")
+      ->capture_default_str();
+}
+
+Result<std::unique_ptr<StateStore>> OpenStore(const RedisFlags& flags,
+                                              const std::string& city_id) {
+  TWIN_ASSIGN_OR_RETURN(RedisUrl url, ResolveRedisUrl(flags));
+  spdlog::debug("connecting to {} for city '{}'", url.Display(), city_id);
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RedisClient> client, RedisClient::Connect(url));
+  return std::unique_ptr<StateStore>(new RedisStore(std::move(client), city_id));
 }
 
 std::optional<int> Parse(CLI::App* app, int argc, char** argv) {

@@ -15,6 +15,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lib/redis_client.h"
+#include "lib/state_store.h"
 #include "lib/status.h"
 
 namespace twin::cli {
@@ -35,6 +37,21 @@ struct LogOptions {
 // Creates the app with --version and the logging flags (--log-level, env
 // LOG_LEVEL; --log-format).
 void AddCommonOptions(CLI::App* app, LogOptions* log);
+
+// --redis URL (env REDIS_URL). Without either, REDIS_HOST, REDIS_PORT and
+// REDIS_PASSWORD, each defaulting to redis://127.0.0.1:6379/0.
+struct RedisFlags {
+  std::string url;
+};
+void AddRedisOptions(CLI::App* app, RedisFlags* flags);
+Result<RedisUrl> ResolveRedisUrl(const RedisFlags& flags);
+
+// --city-id (env CITY_ID, default laquila-dt-001).
+void AddCityOption(CLI::App* app, std::string* city_id);
+
+// Connects to Redis and opens the city's store; logs the (masked) URL.
+Result<std::unique_ptr<StateStore>> OpenStore(const RedisFlags& flags,
+                                              const std::string& city_id);
 
 // Parses argv. Returns nullopt to go on, or the exit code to return now:
 // 0 after --help or --version (printed on stdout), 2 after a usage error

@@ -11,25 +11,43 @@ int main(int argc, char** argv) {
   CLI::App app{"Load, save, inspect and validate city state documents.",
                std::string(kTool)};
   twin::cli::LogOptions log;
+  twin::cli::RedisFlags redis;
+  std::string city_id;
   twin::cli::AddCommonOptions(&app, &log);
+  twin::cli::AddRedisOptions(&app, &redis);
+  twin::cli::AddCityOption(&app, &city_id);
   app.require_subcommand(1);
 
-  std::string file = "-";
+  std::string file = "-", output = "-";
   bool json = false;
+  CLI::App* load = app.add_subcommand(
+      "load", "Validate a state document and make it the city's state in Redis.");
+  load->add_option("FILE", file, "state document ('-' for stdin)")->capture_default_str();
+  CLI::App* save = app.add_subcommand("save", "Write the city's state from Redis.");
+  save->add_option("-o,--output", output, "output file ('-' for stdout)")
+      ->capture_default_str();
+  CLI::App* stats = app.add_subcommand(
+      "stats", "Entity counts and size of a document, or of the city in Redis.");
+  CLI::Option* stats_file = stats->add_option("FILE", file, "state document ('-' for stdin)");
+  stats->add_flag("--json", json, "print one JSON object");
   CLI::App* validate = app.add_subcommand(
       "validate", "Check a state document; print each problem by its JSON path.");
   validate->add_option("FILE", file, "state document ('-' for stdin)")->required();
-  CLI::App* stats = app.add_subcommand(
-      "stats", "Print entity counts and size of a state document.");
-  stats->add_option("FILE", file, "state document ('-' for stdin)")->required();
-  stats->add_flag("--json", json, "print one JSON object");
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
   twin::cli::SetUpLogging(kTool, log);
+  twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&] {
     const twin::Io io{&std::cin, &std::cout, &std::cerr, isatty(STDERR_FILENO) != 0};
-    twin::Status status = validate->parsed() ? twin::ValidateCommand(file, io)
-                                             : twin::StatsCommand(file, json, io);
+    if (validate->parsed()) return twin::cli::ExitCodeFor(kTool, twin::ValidateCommand(file, io));
+    if (stats->parsed() && stats_file->count() > 0) {
+      return twin::cli::ExitCodeFor(kTool, twin::StatsCommand(file, json, io));
+    }
+    auto store = twin::cli::OpenStore(redis, city_id);
+    if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
+    twin::Status status = load->parsed()   ? twin::LoadCommand(file, city_id, store->get(), io)
+                          : save->parsed() ? twin::SaveCommand(store->get(), output, io)
+                                           : twin::StoreStatsCommand(store->get(), json, io);
     return twin::cli::ExitCodeFor(kTool, status);
   });
 }

@@ -1,0 +1,78 @@
+# Shared helpers for twin's shell integration tests (sourced, not run).
+# Each test starts its own servers on free loopback ports and stops them on
+# exit, so tests can run in parallel and leave nothing behind.
+
+set -uo pipefail
+TWIN_PASSED=0
+TWIN_FAILED=0
+TWIN_PIDS=()
+TWIN_TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/twin-test.XXXXXX")
+
+twin_cleanup() {
+  for pid in "${TWIN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${TWIN_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$TWIN_TMP"
+}
+trap twin_cleanup EXIT
+
+# Puts the built tools on PATH, under Bazel (runfiles) or from a checkout.
+twin_use_tools() {
+  local root="${TEST_SRCDIR:-}/${TEST_WORKSPACE:-twin}"
+  if [ -n "${TEST_SRCDIR:-}" ]; then
+    for tool in "$root"/tools/twin-*/twin-* "$root"/bench/twin-gen "$root"/tools/twin-broker/twin-broker; do
+      [ -x "$tool" ] && PATH="$(dirname "$tool"):$PATH"
+    done
+    TWIN_TESTDATA="$root/testdata"
+  else
+    local top; top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    for dir in "$top"/bazel-bin/tools/twin-* "$top/bazel-bin/bench"; do PATH="$dir:$PATH"; done
+    TWIN_TESTDATA="$top/testdata"
+  fi
+  export PATH TWIN_TESTDATA
+}
+
+twin_free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# start_redis [extra redis-server args...]: sets REDIS_PORT_NUM, REDIS_TEST_URL.
+start_redis() {
+  REDIS_PORT_NUM=$(twin_free_port)
+  redis-server --port "$REDIS_PORT_NUM" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$TWIN_TMP" --logfile "$TWIN_TMP/redis-$REDIS_PORT_NUM.log" "$@" &
+  REDIS_PID=$!
+  TWIN_PIDS+=("$REDIS_PID")
+  for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT_NUM" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  REDIS_TEST_URL="redis://127.0.0.1:$REDIS_PORT_NUM/0"
+}
+
+# check NAME COMMAND...: runs COMMAND; counts a pass if it exits 0.
+check() {
+  local name=$1; shift
+  if "$@"; then
+    TWIN_PASSED=$((TWIN_PASSED + 1))
+  else
+    TWIN_FAILED=$((TWIN_FAILED + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+
+# expect_exit CODE COMMAND...: true if COMMAND exits with CODE.
+expect_exit() {
+  local want=$1; shift
+  "$@"
+  local got=$?
+  [ "$got" = "$want" ] || { echo "  exit $got, expected $want: $*" >&2; return 1; }
+}
+
+twin_summary() {
+  echo "$TWIN_PASSED passed, $TWIN_FAILED failed"
+  [ "$TWIN_FAILED" = 0 ]
+}
