@@ -10,12 +10,10 @@
 namespace twin {
 namespace {
 
-// KEYS: meta, districts, seq, feed, then the nine kind hashes in EntityKind
-// order. ARGV: timestamp, feed cap, feed entry, city id, city name, count of
-// new districts and their (id, meta) pairs, then per kind a count and its
-// (field, value) pairs. Everything in one script, so a reader never sees
-// half a batch and the feed entry matches the data exactly.
-constexpr const char* kWriteScript = R"lua(
+// Runs inside the MULTI/EXEC of a write, after its HSETs. KEYS: meta, seq,
+// feed. ARGV: timestamp, feed cap, feed entry, city id, city name. Keeps the
+// newest timestamp, numbers the write and appends its feed entry.
+constexpr const char* kFeedScript = R"lua(
 redis.call('HSETNX', KEYS[1], 'cityId', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'name', ARGV[5])
 for _, f in ipairs({'extra', 'transport', 'emergency'}) do
@@ -23,29 +21,8 @@ for _, f in ipairs({'extra', 'transport', 'emergency'}) do
 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'timestamp') or '-1')
 if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'timestamp', ARGV[1]) end
-local i = 7
-for _ = 1, tonumber(ARGV[6]) do
-  redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
-  i = i + 2
-end
-for k = 1, 9 do
-  local count = tonumber(ARGV[i])
-  i = i + 1
-  local done = 0
-  while done < count do
-    local n = math.min(count - done, 500)
-    local args = {}
-    for j = 0, n - 1 do
-      args[2 * j + 1] = ARGV[i + 2 * j]
-      args[2 * j + 2] = ARGV[i + 2 * j + 1]
-    end
-    redis.call('HSET', KEYS[4 + k], unpack(args))
-    i = i + 2 * n
-    done = done + n
-  end
-end
-local seq = redis.call('INCR', KEYS[3])
-redis.call('XADD', KEYS[4], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV[3])
+local seq = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV[3])
 return seq
 )lua";
 
@@ -122,10 +99,6 @@ Status RedisStore::Context(const Status& status, std::string_view what) const {
 
 Status RedisStore::Write(const ChangeBatch& batch) {
   if (batch.empty()) return Status::Ok();
-  std::vector<std::string> cmd = {"EVAL", kWriteScript, "13", Key("meta"),
-                                  Key("districts"), Key("seq"), Key("feed")};
-  for (EntityKind kind : kAllEntityKinds) cmd.push_back(Key(Info(kind).name));
-
   // The feed entry names what changed: {"d":[districts],"e":[[kind,district,id]]}.
   std::string entry;
   {
@@ -149,29 +122,42 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     }
     w.Raw("]}");
   }
-  cmd.push_back(std::to_string(batch.timestamp));
-  cmd.push_back(std::to_string(options_.feed_max_entries));
-  cmd.push_back(std::move(entry));
-  cmd.push_back(city_id_);
-  cmd.push_back(std::string(kDefaultCityName));
-  cmd.push_back(std::to_string(batch.new_districts.size()));
+  // One transaction: MULTI, the HSETs (native commands, in chunks), the feed
+  // script, EXEC. Redis runs it without interleaving other clients, so a
+  // reader sees all of the batch or none of it.
+  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
   for (const auto& [id, meta] : batch.new_districts) {
-    cmd.push_back(id);
-    cmd.push_back(meta);
+    commands.push_back({"HSETNX", Key("districts"), id, meta});
   }
-  std::array<std::vector<const std::pair<EntityRef, std::string>*>, kEntityKindCount> by_kind;
-  for (const auto& item : batch.entities) {
-    by_kind[static_cast<int>(item.first.kind)].push_back(&item);
-  }
-  for (const auto& items : by_kind) {
-    cmd.push_back(std::to_string(items.size()));
-    for (const auto* item : items) {
-      cmd.push_back(Field(item->first));
-      cmd.push_back(item->second);
+  std::array<size_t, kEntityKindCount> open;  // each kind's current HSET
+  open.fill(0);
+  for (const auto& [ref, json] : batch.entities) {
+    size_t& index = open[static_cast<int>(ref.kind)];
+    if (index == 0 || commands[index].size() >= 2 + 2 * options_.write_chunk) {
+      index = commands.size();
+      commands.push_back({"HSET", Key(Info(ref.kind).name)});
     }
+    commands[index].push_back(Field(ref));
+    commands[index].push_back(json);
   }
-  Result<RedisReply> reply = client_->Command(cmd);
-  if (!reply.ok()) return Context(reply.status(), "write to");
+  commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
+                      std::to_string(batch.timestamp),
+                      std::to_string(options_.feed_max_entries), std::move(entry),
+                      city_id_, std::string(kDefaultCityName)});
+  commands.push_back({"EXEC"});
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+  if (!replies.ok()) return Context(replies.status(), "write to");
+  const RedisReply& exec = replies->back();
+  if (exec.type != RedisReply::Type::kArray) {
+    // EXECABORT: a command was refused while queuing (OOM, say); nothing ran.
+    for (const RedisReply& reply : *replies) {
+      if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
+    }
+    return Context(Status::Unavailable("transaction aborted"), "write to");
+  }
+  for (const RedisReply& reply : exec.elements) {
+    if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
+  }
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 #include "lib/testing/redis_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -67,8 +68,10 @@ Status RedisServer::Start() {
   argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
-    // The server's own startup banner would flood the test log.
-    ::freopen("/dev/null", "w", stdout);
+    // The server's startup banner would flood the test log. dup2, not
+    // freopen: freopen would flush the parent's unflushed stdout a second time.
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
