@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/file_io.h"
+#include "lib/json_writer.h"
 #include "lib/progress.h"
 #include "lib/state_document.h"
 #include "lib/state_stats.h"
@@ -87,6 +88,78 @@ Status LoadCommand(const std::string& path, const std::string& city_id,
 Status SaveCommand(StateStore* store, const std::string& output, const Io& io) {
   TWIN_ASSIGN_OR_RETURN(StoredState stored, store->Read());
   return WriteOutput(output, SerializeCityState(stored.state) + "\n", *io.out);
+}
+
+namespace {
+
+Result<Json> ReadJsonFile(const std::string& path, std::istream& in) {
+  const std::string context = "read " + DisplayName(path);
+  Result<std::string> text = ReadFile(path, in);
+  if (!text.ok()) return text.status().WithContext(context);
+  Result<Json> value = ParseJsonText(*text);
+  if (!value.ok()) return value.status().WithContext(context);
+  return value;
+}
+
+// A state.incremental message value carries its delta in "delta".
+Json UnwrapDelta(Json value) {
+  if (value.is_object() && value.size() == 3 && value.contains("cityId") &&
+      value.contains("timestamp") && value.contains("delta")) {
+    return std::move(value["delta"]);
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io) {
+  using Mode = DiffCommand::Mode;
+  const size_t want = command.mode == Mode::kReverse ? 1 : 2;
+  if (command.files.size() != want) {
+    return Status::InvalidArgument("expected " + std::to_string(want) + " file(s)");
+  }
+  if (command.files.size() == 2 && command.files[0] == "-" && command.files[1] == "-") {
+    return Status::InvalidArgument("only one input can be stdin");
+  }
+  std::vector<Json> inputs;
+  for (const std::string& file : command.files) {
+    TWIN_ASSIGN_OR_RETURN(Json value, ReadJsonFile(file, *io.in));
+    inputs.push_back(std::move(value));
+  }
+  std::string output;
+  bool differ = false;
+  switch (command.mode) {
+    case Mode::kDiff: {
+      std::optional<Json> delta = Diff(inputs[0], inputs[1], command.options);
+      differ = delta.has_value();
+      if (differ) output = DeltaToText(*delta) + "\n";
+      break;
+    }
+    case Mode::kPatch:
+    case Mode::kUnpatch: {
+      const Json delta = UnwrapDelta(std::move(inputs[1]));
+      Result<Json> result = command.mode == Mode::kPatch
+                                ? Patch(std::move(inputs[0]), delta)
+                                : Unpatch(std::move(inputs[0]), delta);
+      if (!result.ok()) {
+        return result.status().WithContext(
+            std::string(command.mode == Mode::kPatch ? "patch " : "unpatch ") +
+            DisplayName(command.files[0]) + " with " + DisplayName(command.files[1]));
+      }
+      output = ToJsonText(*result) + "\n";
+      break;
+    }
+    case Mode::kReverse: {
+      Result<Json> reversed = ReverseDelta(UnwrapDelta(std::move(inputs[0])));
+      if (!reversed.ok()) {
+        return reversed.status().WithContext("reverse " + DisplayName(command.files[0]));
+      }
+      output = DeltaToText(*reversed) + "\n";
+      break;
+    }
+  }
+  TWIN_RETURN_IF_ERROR(WriteOutput("-", output, *io.out));
+  return differ;
 }
 
 Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {

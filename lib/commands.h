@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lib/city_state.h"
+#include "lib/json_diff.h"
 #include "lib/rebuild.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
@@ -65,6 +66,19 @@ struct RebuildFileCommand {
 // (and to summary_json). Nothing is written when stopped or on error.
 Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
                           const std::atomic<bool>* stop);
+
+// twin-diff: what to do with its files.
+struct DiffCommand {
+  enum class Mode { kDiff, kPatch, kUnpatch, kReverse } mode = Mode::kDiff;
+  std::vector<std::string> files;  // LEFT RIGHT | DOC DELTA | DELTA
+  DiffOptions options;
+};
+
+// Runs twin-diff. Returns whether the inputs differ (kDiff only: the delta
+// is printed on io.out; nothing when equal). Errors name the file and the
+// JSON path. A DELTA may also be a whole state.incremental message value
+// ({"cityId", "timestamp", "delta"}): its delta is used.
+Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io);
 
 }  // namespace twin
 

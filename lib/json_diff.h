@@ -1,0 +1,65 @@
+// A diff / patch / unpatch / reverse engine compatible with jsondiffpatch 0.7
+// (the delta format of state-rules.md §3).
+//
+// Delta forms: [new] added, [old, new] changed, [old, 0, 0] deleted, nested
+// object deltas, array deltas {"_t":"a", "<i>": (delta at the new index),
+// "_<i>": [old,0,0] | ["", to, 3]} (removed or moved from the old index).
+// Arrays are matched as jsondiffpatch matches them: common head and tail,
+// then an LCS, items compared with JavaScript's === for primitives and by
+// objectHash for objects and arrays, then removed items are matched against
+// added ones to detect moves. No text diffs: strings change as [old, new].
+//
+// Where jsondiffpatch's quadratic LCS would be large, this engine finds the
+// LCS from item keys in O(n log n) (unique ids: the city's entity arrays) or
+// gives up on the LCS beyond a bound, so time and memory stay bounded; the
+// delta then still patches exactly, but may differ in form from
+// jsondiffpatch's. Pure functions; thread-safe.
+#ifndef TWIN_LIB_JSON_DIFF_H_
+#define TWIN_LIB_JSON_DIFF_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/status.h"
+
+namespace twin {
+
+struct DiffOptions {
+  // objectHash(item, index): the first of these fields that the item has as
+  // a string; otherwise "$$index:<index>" (match by position).
+  std::vector<std::string> object_hash_fields = {
+      "districtId", "sensorId", "buildingId", "stationId", "nodeId",
+      "edgeId",     "busId",    "incidentId", "unitId"};
+  bool detect_move = true;
+  // Above this many len1 x len2 cells the exact (jsondiffpatch) LCS table is
+  // not built; see the header comment.
+  size_t max_lcs_cells = 4'000'000;
+};
+
+// The delta from `left` to `right`, or nullopt when they are equal.
+std::optional<nlohmann::json> Diff(const nlohmann::json& left, const nlohmann::json& right,
+                                   const DiffOptions& options = {});
+
+// `document` with `delta` applied. InvalidData names the JSON path where the
+// delta does not fit the document (or is not a delta).
+Result<nlohmann::json> Patch(nlohmann::json document, const nlohmann::json& delta);
+
+// The delta that undoes `delta`.
+Result<nlohmann::json> ReverseDelta(const nlohmann::json& delta);
+
+// `document` with `delta` applied backwards, as the exact inverse of Patch.
+// (jsondiffpatch's unpatch patches with the reversed delta, which can
+// misplace items when an array delta holds several moves; this cannot.)
+Result<nlohmann::json> Unpatch(nlohmann::json document, const nlohmann::json& delta);
+
+// The text of a delta with array-delta members in the order JavaScript
+// gives them (numeric keys ascending, "_t", then "_<i>" ascending):
+// jsondiffpatch's reverse (and so unpatch) reads them in that order.
+std::string DeltaToText(const nlohmann::json& delta);
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_JSON_DIFF_H_

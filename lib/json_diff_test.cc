@@ -1,0 +1,163 @@
+#include "lib/json_diff.h"
+
+#include <catch2/catch.hpp>
+
+namespace twin {
+namespace {
+
+using nlohmann::json;
+
+json J(const char* text) { return json::parse(text); }
+
+json D(const char* left, const char* right, DiffOptions options = {}) {
+  auto d = Diff(J(left), J(right), options);
+  return d ? *d : json();
+}
+
+void CheckRoundTrip(const json& left, const json& right) {
+  auto delta = Diff(left, right);
+  if (!delta) {
+    CHECK(left == right);
+    return;
+  }
+  Result<json> patched = Patch(left, *delta);
+  REQUIRE(patched.ok());
+  CHECK(*patched == right);
+  Result<json> unpatched = Unpatch(right, *delta);
+  REQUIRE(unpatched.ok());
+  CHECK(*unpatched == left);
+  // Through the text a consumer receives, too.
+  Result<json> from_text = Patch(left, json::parse(DeltaToText(*delta)));
+  REQUIRE(from_text.ok());
+  CHECK(*from_text == right);
+}
+
+TEST_CASE("equal documents have no delta") {
+  CHECK_FALSE(Diff(J(R"({"a":[1,{"b":null}],"c":"x"})"), J(R"({"c":"x","a":[1,{"b":null}]})")));
+  CHECK_FALSE(Diff(J("1"), J("1.0")));  // JavaScript: 1 === 1.0
+}
+
+TEST_CASE("primitive changes, additions and deletions") {
+  CHECK(D(R"({"a":1})", R"({"a":2})") == J(R"({"a":[1,2]})"));
+  CHECK(D(R"({"a":1})", R"({"a":1,"b":true})") == J(R"({"b":[true]})"));
+  CHECK(D(R"({"a":1,"b":"x"})", R"({"a":1})") == J(R"({"b":["x",0,0]})"));
+  CHECK(D(R"({"a":"short"})", R"({"a":"a much longer string that would get a text diff in old jsondiffpatch versions"})") ==
+        J(R"({"a":["short","a much longer string that would get a text diff in old jsondiffpatch versions"]})"));
+}
+
+TEST_CASE("type changes replace the value whole") {
+  CHECK(D(R"({"a":[1]})", R"({"a":{"0":1}})") == J(R"({"a":[[1],{"0":1}]})"));
+  CHECK(D(R"({"a":null})", R"({"a":0})") == J(R"({"a":[null,0]})"));
+  CHECK(D(R"({"a":"1"})", R"({"a":1})") == J(R"({"a":["1",1]})"));
+}
+
+TEST_CASE("nested objects give nested deltas") {
+  CHECK(D(R"({"loc":{"lat":1,"lon":2}})", R"({"loc":{"lat":1,"lon":3}})") ==
+        J(R"({"loc":{"lon":[2,3]}})"));
+}
+
+TEST_CASE("arrays: appended, inserted and removed items") {
+  CHECK(D("[1,2]", "[1,2,3]") == J(R"({"_t":"a","2":[3]})"));
+  CHECK(D("[1,3]", "[1,2,3]") == J(R"({"_t":"a","1":[2]})"));
+  CHECK(D("[1,2,3]", "[1,3]") == J(R"({"_t":"a","_1":[2,0,0]})"));
+  CHECK(D("[1,2,3]", "[4,5]") == J(R"({"_t":"a","_0":[1,0,0],"_1":[2,0,0],"_2":[3,0,0],"0":[4],"1":[5]})"));
+}
+
+TEST_CASE("arrays of entities match by id: a changed edge is a nested delta") {
+  CHECK(D(R"([{"edgeId":"a","v":1},{"edgeId":"b","v":1}])",
+          R"([{"edgeId":"a","v":1},{"edgeId":"b","v":2}])") ==
+        J(R"({"_t":"a","1":{"v":[1,2]}})"));
+  // An insertion before it does not turn it into remove + add.
+  CHECK(D(R"([{"edgeId":"b","v":1},{"edgeId":"c"}])",
+          R"([{"edgeId":"a"},{"edgeId":"b","v":2},{"edgeId":"c"}])") ==
+        J(R"({"_t":"a","0":[{"edgeId":"a"}],"1":{"v":[1,2]}})"));
+}
+
+TEST_CASE("moves are detected and carry their nested changes") {
+  CHECK(D(R"([{"busId":"a"},{"busId":"b"},{"busId":"c"}])",
+          R"([{"busId":"c","x":1},{"busId":"a"},{"busId":"b"}])") ==
+        J(R"({"_t":"a","_2":["",0,3],"0":{"x":[1]}})"));
+  DiffOptions no_moves;
+  no_moves.detect_move = false;
+  CHECK(D("[1,2,3]", "[3,1,2]", no_moves) == J(R"({"_t":"a","_2":[3,0,0],"0":[3]})"));
+  CHECK(D("[1,2,3]", "[3,1,2]") == J(R"({"_t":"a","_2":["",0,3]})"));
+}
+
+TEST_CASE("objects without an id match by position") {
+  CHECK(D(R"([{"x":1},{"x":2}])", R"([{"x":1},{"x":3}])") == J(R"({"_t":"a","1":{"x":[2,3]}})"));
+  DiffOptions by_name;
+  by_name.object_hash_fields = {"name"};
+  CHECK(D(R"([{"name":"a","v":1}])", R"([{"name":"b"},{"name":"a","v":2}])", by_name) ==
+        J(R"({"_t":"a","0":[{"name":"b"}],"1":{"v":[1,2]}})"));
+}
+
+TEST_CASE("patch and unpatch invert each other on tricky arrays") {
+  const char* docs[] = {
+      "[]", "[1,2,3,4,5]", "[5,4,3,2,1]", "[1,1,2,2,3]", "[null,1,null]",
+      R"([{"busId":"a"},{"busId":"b"},{"busId":"c"},{"busId":"d"}])",
+      R"([{"busId":"d"},{"busId":"b","v":1},{"busId":"a"},{"busId":"e"}])",
+      R"([[1,2],[3],{"k":null},"s",true])", R"([{"x":1},[2],null,{"busId":"q"}])"};
+  for (const char* a : docs) {
+    for (const char* b : docs) {
+      INFO(a << " -> " << b);
+      CheckRoundTrip(J(a), J(b));
+      CheckRoundTrip(J((std::string(R"({"k":)") + a + "}").c_str()),
+                     J((std::string(R"({"k":)") + b + R"(,"z":1})").c_str()));
+    }
+  }
+}
+
+TEST_CASE("reverse follows jsondiffpatch's rules") {
+  CHECK(*ReverseDelta(J("[1]")) == J("[1,0,0]"));
+  CHECK(*ReverseDelta(J("[1,2]")) == J("[2,1]"));
+  CHECK(*ReverseDelta(J("[1,0,0]")) == J("[1]"));
+  CHECK(*ReverseDelta(J(R"({"_t":"a","_2":["",0,3],"0":{"x":[1]}})")) ==
+        J(R"({"_t":"a","_0":["",2,3],"2":{"x":[1,0,0]}})"));
+}
+
+TEST_CASE("array deltas are written in JavaScript's member order") {
+  CHECK(DeltaToText(J(R"({"_t":"a","_10":[1,0,0],"_2":[2,0,0],"10":[3],"2":[4]})")) ==
+        R"({"2":[4],"10":[3],"_t":"a","_2":[2,0,0],"_10":[1,0,0]})");
+}
+
+TEST_CASE("deltas that do not fit the document are clear errors") {
+  CHECK(Patch(J(R"({"a":1})"), J(R"({"a":{"_t":"a","0":[1]}})")).status().message() ==
+        "a: an array delta needs an array here");
+  CHECK(Patch(J("[1]"), J(R"({"_t":"a","_5":[1,0,0]})")).status().message() ==
+        "document._5: index past the end of the array");
+  CHECK(Patch(J("{}"), J(R"({"a":[1,2,3,4]})")).status().message() == "a: not a delta");
+  CHECK(Patch(J(R"({"s":"x"})"), J(R"({"s":["@@ -1 +1 @@",0,2]})")).status().message() ==
+        "s: text diffs are not supported");
+}
+
+TEST_CASE("large id-keyed arrays diff without the quadratic table") {
+  json left = json::array(), right = json::array();
+  for (int i = 0; i < 20000; ++i) {
+    left.push_back({{"edgeId", "E" + std::to_string(100000 + i)}, {"v", i}});
+    if (i % 1000 != 7) right.push_back({{"edgeId", "E" + std::to_string(100000 + i)}, {"v", i % 500 == 0 ? -i : i}});
+  }
+  right.push_back({{"edgeId", "E0"}});  // sorts first, added last: a plain insertion
+  std::swap(right[0], right[right.size() - 1]);
+  DiffOptions small;
+  small.max_lcs_cells = 1000;  // force the keyed path
+  auto delta = Diff(left, right, small);
+  REQUIRE(delta);
+  CHECK(delta->size() < 100);  // 20 removals, 1 insertion, a few changes, 1 move
+  CHECK(*Patch(left, *delta) == right);
+  CHECK(*Unpatch(right, *delta) == left);
+}
+
+TEST_CASE("large unkeyed arrays stay bounded and still patch exactly") {
+  json left = json::array(), right = json::array();
+  for (int i = 0; i < 20000; ++i) {
+    left.push_back(i % 7);
+    right.push_back((i * 3) % 5);
+  }
+  left.push_back(nullptr);  // nulls make matching no equivalence: no keyed LCS
+  auto delta = Diff(left, right);
+  REQUIRE(delta);
+  CHECK(*Patch(left, *delta) == right);
+}
+
+}  // namespace
+}  // namespace twin
