@@ -128,6 +128,50 @@ class ItemKeys {
   std::vector<Item> items_;
 };
 
+// objectHash's id for an object item, without copying: nullptr where the
+// hash is "$$index:<index>".
+const std::string* IdOf(const json& v, const DiffOptions& o) {
+  if (!v.is_object()) return nullptr;
+  // One pass over the object's own members (an entity has a dozen), keeping
+  // the id field that comes first in the options' order: cheaper than a map
+  // lookup per id field.
+  const std::string* best = nullptr;
+  size_t best_rank = o.object_hash_fields.size();
+  for (const auto& [key, value] : v.get_ref<const json::object_t&>()) {
+    if (!value.is_string()) continue;
+    for (size_t rank = 0; rank < best_rank; ++rank) {
+      const std::string& field = o.object_hash_fields[rank];
+      if (field.size() == key.size() && field == key) {
+        best = &value.get_ref<const std::string&>();
+        best_rank = rank;
+        break;
+      }
+    }
+    if (best_rank == 0) break;
+  }
+  return best;
+}
+
+// jsondiffpatch's matchItems(array1, array2, i1, i2) for items at those
+// indices, without building keys: used for the common head and tail.
+bool MatchAt(const json& v1, size_t i1, const json& v2, size_t i2, const DiffOptions& o) {
+  const bool object1 = v1.is_structured() || v1.is_null();
+  const bool object2 = v2.is_structured() || v2.is_null();
+  if (v1.is_null() && v2.is_null()) return true;
+  if (!object1 && !object2) {
+    if (v1.is_number() && v2.is_number()) return v1.get<double>() == v2.get<double>();
+    return v1 == v2;
+  }
+  if (!object1 || !object2) return false;
+  const std::string* id1 = IdOf(v1, o);
+  const std::string* id2 = IdOf(v2, o);
+  if (id1 != nullptr && id2 != nullptr) return *id1 == *id2;
+  if (id1 == nullptr && id2 == nullptr) return i1 == i2;
+  // An id that happens to read "$$index:<i>".
+  const std::string& id = id1 != nullptr ? *id1 : *id2;
+  return id == "$$index:" + std::to_string(id1 != nullptr ? i2 : i1);
+}
+
 struct Subsequence {
   std::vector<size_t> indices1, indices2;  // ascending, relative to trimmed
 };
@@ -206,7 +250,7 @@ std::optional<json> DiffValues(const json& left, const json& right, const DiffOp
 
 std::optional<json> DiffArrays(const json& a1, const json& a2, const DiffOptions& o) {
   const size_t len1 = a1.size(), len2 = a2.size();
-  json result = json::object();
+  json result;  // null until the first difference: most arrays have none
   bool have_result = false;
   auto child = [&](size_t i1, size_t i2) {
     if (auto d = DiffValues(a1[i1], a2[i2], o)) {
@@ -214,23 +258,21 @@ std::optional<json> DiffArrays(const json& a1, const json& a2, const DiffOptions
       have_result = true;
     }
   };
-  std::unordered_map<std::string, int> interned;
   // Head and tail: items compared at their absolute indices.
-  const ItemKeys all1(a1, 0, len1, 0, o, &interned), all2(a2, 0, len2, 0, o, &interned);
   size_t head = 0, tail = 0;
-  while (head < len1 && head < len2 && ItemKeys::Match(all1, head, all2, head)) {
+  while (head < len1 && head < len2 && MatchAt(a1[head], head, a2[head], head, o)) {
     child(head, head);
     ++head;
   }
   while (tail + head < len1 && tail + head < len2 &&
-         ItemKeys::Match(all1, len1 - 1 - tail, all2, len2 - 1 - tail)) {
+         MatchAt(a1[len1 - 1 - tail], len1 - 1 - tail, a2[len2 - 1 - tail], len2 - 1 - tail, o)) {
     child(len1 - 1 - tail, len2 - 1 - tail);
     ++tail;
   }
   auto finish = [&]() -> std::optional<json> {
     if (!have_result) return std::nullopt;
     result["_t"] = "a";
-    return result;
+    return std::move(result);  // captured by reference: would copy otherwise
   };
   if (head + tail == len1) {
     for (size_t i = head; i < len2 - tail; ++i) {
@@ -248,7 +290,7 @@ std::optional<json> DiffArrays(const json& a1, const json& a2, const DiffOptions
   }
   // The middle: hashes at indices relative to the trimmed arrays, as
   // jsondiffpatch computes them after resetting its hash cache.
-  interned.clear();
+  std::unordered_map<std::string, int> interned;
   const ItemKeys t1(a1, head, len1 - tail, head, o, &interned);
   const ItemKeys t2(a2, head, len2 - tail, head, o, &interned);
   Subsequence seq;
@@ -317,19 +359,27 @@ std::optional<json> DiffArrays(const json& a1, const json& a2, const DiffOptions
 }
 
 std::optional<json> DiffObjects(const json& left, const json& right, const DiffOptions& o) {
-  json result = json::object();
-  for (const auto& [key, value] : left.items()) {
-    auto other = right.find(key);
-    if (other == right.end()) {
-      result[key] = json::array({value, 0, 0});
-    } else if (auto d = DiffValues(value, *other, o)) {
-      result[key] = std::move(*d);
+  // Both member maps are sorted by key: one merge pass, and no result object
+  // until the first difference.
+  const auto& l = left.get_ref<const json::object_t&>();
+  const auto& r = right.get_ref<const json::object_t&>();
+  json result;
+  auto li = l.begin();
+  auto ri = r.begin();
+  while (li != l.end() || ri != r.end()) {
+    if (ri == r.end() || (li != l.end() && li->first < ri->first)) {
+      result[li->first] = json::array({li->second, 0, 0});
+      ++li;
+    } else if (li == l.end() || ri->first < li->first) {
+      result[ri->first] = json::array({ri->second});
+      ++ri;
+    } else {
+      if (auto d = DiffValues(li->second, ri->second, o)) result[li->first] = std::move(*d);
+      ++li;
+      ++ri;
     }
   }
-  for (const auto& [key, value] : right.items()) {
-    if (!left.contains(key)) result[key] = json::array({value});
-  }
-  if (result.empty()) return std::nullopt;
+  if (result.is_null()) return std::nullopt;
   return result;
 }
 
