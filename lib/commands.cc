@@ -162,6 +162,34 @@ Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io) {
   return differ;
 }
 
+Status RunProduce(const std::string& input, const KafkaSettings& settings,
+                  const ProduceOptions& options, bool loop, const Io& io,
+                  const std::atomic<bool>* stop) {
+  if (loop && input == "-") return Status::InvalidArgument("--loop needs a file, not stdin");
+  uint64_t total = 0;
+  do {
+    TWIN_ASSIGN_OR_RETURN(InputFile file, OpenInput(input, *io.in));
+    NdjsonRecordSource source(file.stream, input == "-" ? "stdin" : input, file.size);
+    uint64_t produced = 0;
+    Status status = ProduceRecords(&source, settings, options, stop, &produced);
+    total += produced;
+    if (!status.ok()) {
+      spdlog::info("produced {} messages", total);
+      return status.WithContext("produce");
+    }
+  } while (loop && !(stop != nullptr && stop->load()));
+  spdlog::info("produced {} messages to {}", total, settings.brokers);
+  return Status::Ok();
+}
+
+Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
+                  const Io& io, const std::atomic<bool>* stop) {
+  uint64_t captured = 0;
+  Status status = CaptureRecords(settings, options, *io.out, stop, &captured);
+  spdlog::info("captured {} messages from {}", captured, settings.brokers);
+  return status.WithContext("capture");
+}
+
 Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {
   if (text.empty() || text == "beginning" || text == "end") {
     return std::optional<int64_t>();

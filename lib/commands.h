@@ -12,6 +12,7 @@
 
 #include "lib/city_state.h"
 #include "lib/json_diff.h"
+#include "lib/kafka_io.h"
 #include "lib/rebuild.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
@@ -66,6 +67,16 @@ struct RebuildFileCommand {
 // (and to summary_json). Nothing is written when stopped or on error.
 Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
                           const std::atomic<bool>* stop);
+
+// twin-replay produce: sends the recording at `input` ("-": stdin), again
+// and again with `loop`, until the end (or a stop). Logs the count.
+Status RunProduce(const std::string& input, const KafkaSettings& settings,
+                  const ProduceOptions& options, bool loop, const Io& io,
+                  const std::atomic<bool>* stop);
+
+// twin-replay capture: writes the topics' messages to io.out as NDJSON.
+Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
+                  const Io& io, const std::atomic<bool>* stop);
 
 // twin-diff: what to do with its files.
 struct DiffCommand {

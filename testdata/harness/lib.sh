@@ -76,3 +76,16 @@ twin_summary() {
   echo "$TWIN_PASSED passed, $TWIN_FAILED failed"
   [ "$TWIN_FAILED" = 0 ]
 }
+
+# start_broker [twin-broker args...]: sets KAFKA_TEST_BROKERS.
+start_broker() {
+  local file="$TWIN_TMP/bootstrap-$RANDOM"
+  twin-broker --bootstrap-file "$file" "$@" > /dev/null 2> "$TWIN_TMP/broker.log" &
+  BROKER_PID=$!
+  TWIN_PIDS+=("$BROKER_PID")
+  for _ in $(seq 100); do
+    [ -s "$file" ] && break
+    sleep 0.05
+  done
+  KAFKA_TEST_BROKERS=$(cat "$file")
+}

@@ -32,6 +32,27 @@ void AddCommonOptions(CLI::App* app, LogOptions* log) {
       ->capture_default_str();
 }
 
+void AddKafkaOptions(CLI::App* app, KafkaFlags* flags) {
+  app->add_option("-b,--brokers", flags->settings.brokers, "Kafka bootstrap servers")
+      ->envname("KAFKA_BROKERS")
+      ->capture_default_str();
+  app->add_option("--client-id", flags->settings.client_id, "Kafka client id")
+      ->envname("KAFKA_CLIENT_ID")
+      ->capture_default_str();
+  app->add_option("-X", flags->properties,
+                  "librdkafka property key=value (repeatable): security, compression...")
+      ->allow_extra_args(false);  // one value per -X, like kcat
+}
+
+Result<KafkaSettings> ResolveKafka(const KafkaFlags& flags) {
+  KafkaSettings settings = flags.settings;
+  for (const std::string& property : flags.properties) {
+    TWIN_ASSIGN_OR_RETURN(auto pair, ParseKafkaProperty(property));
+    settings.properties.push_back(std::move(pair));
+  }
+  return settings;
+}
+
 void AddRedisOptions(CLI::App* app, RedisFlags* flags) {
   app->add_option("--redis", flags->url,
                   "redis://[:password@]host[:port][/db] (default: REDIS_HOST, "

@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lib/kafka_io.h"
 #include "lib/redis_client.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
@@ -37,6 +38,16 @@ struct LogOptions {
 // Creates the app with --version and the logging flags (--log-level, env
 // LOG_LEVEL; --log-format).
 void AddCommonOptions(CLI::App* app, LogOptions* log);
+
+// -b/--brokers (env KAFKA_BROKERS), --client-id (env KAFKA_CLIENT_ID) and
+// -X key=value (repeatable), librdkafka properties passed through.
+struct KafkaFlags {
+  KafkaSettings settings;
+  std::vector<std::string> properties;
+};
+void AddKafkaOptions(CLI::App* app, KafkaFlags* flags);
+// The settings with the -X properties parsed in.
+Result<KafkaSettings> ResolveKafka(const KafkaFlags& flags);
 
 // --redis URL (env REDIS_URL). Without either, REDIS_HOST, REDIS_PORT and
 // REDIS_PASSWORD, each defaulting to redis://127.0.0.1:6379/0.

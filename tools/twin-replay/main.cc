@@ -11,11 +11,13 @@ int main(int argc, char** argv) {
   CLI::App app{"Record and replay Kafka traffic; rebuild city state from it.",
                std::string(kTool)};
   twin::cli::LogOptions log;
+  twin::cli::KafkaFlags kafka;
   twin::cli::AddCommonOptions(&app, &log);
+  twin::cli::AddKafkaOptions(&app, &kafka);
   app.require_subcommand(1);
 
+  std::string from = "beginning", to = "end", input = "-";
   twin::RebuildFileCommand rebuild;
-  std::string from = "beginning", to = "end";
   CLI::App* rebuild_cmd = app.add_subcommand(
       "rebuild", "Rebuild the city state from recorded input messages.");
   rebuild_cmd->add_option("--input", rebuild.input, "NDJSON recording ('-' for stdin)")
@@ -25,12 +27,30 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rebuild_cmd->add_option("--summary-json", rebuild.summary_json,
                           "also write the outcome counts here as JSON");
-  rebuild_cmd->add_option("--from", from, "skip messages before TIME")
-      ->capture_default_str();
-  rebuild_cmd->add_option("--to", to, "skip messages after TIME")->capture_default_str();
   rebuild_cmd->add_option("--max-message-bytes", rebuild.options.rules.max_message_bytes,
                           "reject larger messages")
       ->capture_default_str();
+
+  twin::ProduceOptions produce;
+  bool loop = false;
+  CLI::App* produce_cmd = app.add_subcommand("produce", "Send a recording to Kafka.");
+  produce_cmd->add_option("FILE", input, "NDJSON recording ('-' for stdin)")
+      ->capture_default_str();
+  produce_cmd->add_option("--rate", produce.rate, "messages per second (0: unlimited)")
+      ->capture_default_str();
+  produce_cmd->add_flag("--loop", loop, "send the file again and again until stopped");
+
+  twin::CaptureOptions capture;
+  CLI::App* capture_cmd = app.add_subcommand(
+      "capture", "Write topics' messages to stdout as NDJSON (no consumer group).");
+  capture_cmd->add_option("--topics", capture.topics, "topics to capture")
+      ->delimiter(',')
+      ->required();
+  for (CLI::App* cmd : {rebuild_cmd, capture_cmd}) {
+    cmd->add_option("--from", from, "skip messages before TIME (ISO-8601, epoch ms)")
+        ->capture_default_str();
+    cmd->add_option("--to", to, "skip messages after TIME")->capture_default_str();
+  }
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
   twin::cli::SetUpLogging(kTool, log);
@@ -38,16 +58,26 @@ int main(int argc, char** argv) {
   return twin::cli::Run(kTool, [&] {
     auto from_ms = twin::ParseTimeBound(from);
     auto to_ms = twin::ParseTimeBound(to);
-    for (const auto* bound : {&from_ms, &to_ms}) {
-      if (!bound->ok()) {
-        std::cerr << kTool << ": " << bound->status().message() << '\n';
+    auto settings = twin::cli::ResolveKafka(kafka);
+    for (const twin::Status& s : {from_ms.status(), to_ms.status(), settings.status()}) {
+      if (!s.ok()) {
+        std::cerr << kTool << ": " << s.message() << '\n';
         return twin::cli::kExitUsage;
       }
     }
-    rebuild.options.from_ms = *from_ms;
-    rebuild.options.to_ms = *to_ms;
     const twin::Io io{&std::cin, &std::cout, &std::cerr, isatty(STDERR_FILENO) != 0};
-    return twin::cli::ExitCodeFor(
-        kTool, twin::RunRebuildFromFile(rebuild, io, twin::cli::StopFlag()));
+    twin::Status status;
+    if (rebuild_cmd->parsed()) {
+      rebuild.options.from_ms = *from_ms;
+      rebuild.options.to_ms = *to_ms;
+      status = twin::RunRebuildFromFile(rebuild, io, twin::cli::StopFlag());
+    } else if (produce_cmd->parsed()) {
+      status = twin::RunProduce(input, *settings, produce, loop, io, twin::cli::StopFlag());
+    } else {
+      capture.from_ms = *from_ms;
+      capture.to_ms = *to_ms;
+      status = twin::RunCapture(*settings, capture, io, twin::cli::StopFlag());
+    }
+    return twin::cli::ExitCodeFor(kTool, status);
   });
 }
