@@ -226,15 +226,18 @@ Record StreamGenerator::Next() {
   const double lat = 42.30 + 0.02 * (d % 10), lon = 13.30 + 0.02 * (d / 10);
   auto entity = [&](int count, int extra) { return is_new ? count + extra : Below(count); };
   if (pick < 40) {
-    // sensors.environmental, sensors.traffic, buildings.sensors
-    record.topic = pick < 15 ? "sensors.environmental"
-                   : pick < 30 ? "sensors.traffic" : "buildings.sensors";
+    // sensors.environmental, sensors.traffic, buildings.sensors: a sensor's
+    // topic follows from its id, so that every message for one sensor
+    // travels through one partition, as state-rules.md §2 expects.
     const int s = entity(city_.sensors_per_district, Below(1000));
+    static constexpr const char* kSensorTopics[] = {
+        "sensors.environmental", "sensors.traffic", "buildings.sensors"};
+    record.topic = kSensorTopics[s % 3];
     msg = {{"districtId", DistrictId(d)},
            {"sensorId", SensorId(d, s)},
            {"value", Round(rng.Uniform() * 100, 10)},
            {"status", "active"}};
-    if (pick >= 30) msg["buildingId"] = BuildingId(d, Below(city_.buildings_per_district));
+    if (s % 3 == 2) msg["buildingId"] = BuildingId(d, s % city_.buildings_per_district);
     if (is_new) msg["location"] = Point(&rng, lat, lon);
     key = DistrictId(d);
   } else if (pick < 50) {

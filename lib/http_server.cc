@@ -1,0 +1,51 @@
+#include "lib/http_server.h"
+
+#include <httplib.h>
+
+#include <charconv>
+
+namespace twin {
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
+                                                      std::map<std::string, Handler> routes) {
+  const size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      std::from_chars(address.data() + colon + 1, address.data() + address.size(), port).ec !=
+          std::errc() ||
+      port < 0 || port > 65535) {
+    return Status::InvalidArgument("'" + address + "' is not host:port");
+  }
+  const std::string host = address.substr(0, colon);
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  server->server_ = std::make_unique<httplib::Server>();
+  for (auto& [path, handler] : routes) {
+    server->server_->Get(path, [handler](const httplib::Request&, httplib::Response& res) {
+      HttpResponse response = handler();
+      res.status = response.status;
+      for (const auto& [name, value] : response.headers) res.set_header(name, value);
+      res.set_content(response.body, response.content_type.c_str());
+    });
+  }
+  server->server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == 404) {
+      res.set_content("{\"error\":\"not found\",\"path\":\"" + req.path + "\"}",
+                      "application/json");
+    }
+  });
+  server->port_ = port == 0 ? server->server_->bind_to_any_port(host.c_str())
+                            : (server->server_->bind_to_port(host.c_str(), port) ? port : -1);
+  if (server->port_ <= 0) {
+    return Status::Unavailable("cannot listen on " + address);
+  }
+  httplib::Server* raw = server->server_.get();
+  server->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace twin

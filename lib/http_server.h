@@ -1,0 +1,52 @@
+// A small HTTP server on its own thread for /metrics, /healthz and (for
+// twin-publish) read-only JSON routes, over cpp-httplib.
+//
+// Handlers run on the server's threads: they must be thread-safe. Unknown
+// paths answer 404 with a JSON error body. The destructor stops the server.
+#ifndef TWIN_LIB_HTTP_SERVER_H_
+#define TWIN_LIB_HTTP_SERVER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "lib/status.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace twin {
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; version=0.0.4";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse()>;
+
+  // Listens on `address` ("host:port"; port 0 picks a free one) and serves
+  // GET for each route. InvalidArgument for a bad address, Unavailable if
+  // the port cannot be bound.
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& address,
+                                                   std::map<std::string, Handler> routes);
+  ~HttpServer();
+
+  int port() const { return port_; }
+
+ private:
+  HttpServer() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_HTTP_SERVER_H_

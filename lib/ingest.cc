@@ -1,0 +1,436 @@
+#include "lib/ingest.h"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "lib/topic.h"
+
+namespace twin {
+
+using Clock = std::chrono::steady_clock;
+using TopicPartitionKey = std::pair<std::string, int32_t>;
+
+std::string IngestMetrics::ToPrometheus() const {
+  std::string out =
+      "# HELP twin_ingest_messages_total Input messages by topic and outcome.\n"
+      "# TYPE twin_ingest_messages_total counter\n";
+  for (const auto& [key, count] : messages) {
+    out += "twin_ingest_messages_total{topic=\"" + key.first + "\",outcome=\"" +
+           key.second + "\"} " + std::to_string(count) + "\n";
+  }
+  auto gauge = [&out](const char* name, const char* help, const char* type, double v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
+           "\n" + name + " " + std::to_string(v) + "\n";
+  };
+  gauge("twin_ingest_flushes_total", "Flushes written to the store.", "counter", flushes);
+  gauge("twin_ingest_flush_failures_total", "Flushes the store refused.", "counter",
+        flush_failures);
+  gauge("twin_ingest_commits_total", "Offset commits.", "counter", commits);
+  gauge("twin_ingest_pending_entities", "Changed entities not yet flushed.", "gauge",
+        pending_entities);
+  gauge("twin_ingest_last_flush_seconds", "Duration of the last flush.", "gauge",
+        last_flush_ms / 1000);
+  gauge("twin_ingest_last_batch_seconds", "Duration of the last batch.", "gauge",
+        last_batch_ms / 1000);
+  gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
+        "gauge", static_cast<double>(lag));
+  gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge", store_ok);
+  return out;
+}
+
+// One run of the loop: the Kafka handles and what is not yet flushed or
+// committed.
+class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb {
+ public:
+  IngestRun(Ingestor* owner, const std::atomic<bool>* stop)
+      : owner_(owner), options_(owner->options_), stop_(stop) {}
+
+  Status Run();
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override;
+  // Dead letters are kept until the broker acknowledges them; a failed
+  // delivery is sent again before any commit.
+  void dr_cb(RdKafka::Message& message) override {
+    const uint64_t id = reinterpret_cast<uintptr_t>(message.msg_opaque());
+    auto it = dead_letter_copies_.find(id);
+    if (it == dead_letter_copies_.end()) return;
+    if (message.err() == RdKafka::ERR_NO_ERROR) {
+      dead_letter_copies_.erase(it);
+    } else {
+      it->second.failed = true;
+      spdlog::warn("dead letter delivery failed: {}", message.errstr());
+    }
+  }
+
+ private:
+  bool Stopping() const { return stop_ != nullptr && stop_->load(); }
+  Status Connect();
+  void LoadState();
+  void Handle(const RdKafka::Message& message);
+  void DeadLetter(const RdKafka::Message& message, const std::string& reason);
+  struct DeadLetterCopy {
+    std::string source_topic;
+    int32_t source_partition;
+    int64_t source_offset;
+    std::optional<std::string> key;
+    std::string value;
+    int64_t timestamp;
+    std::string reason;
+    bool failed = false;
+  };
+  void Send(uint64_t id, const DeadLetterCopy& copy);
+  bool Flush();
+  bool Commit();
+  void UpdateMetrics(const std::function<void(IngestMetrics&)>& f) {
+    std::lock_guard<std::mutex> lock(owner_->metrics_mutex_);
+    f(owner_->metrics_);
+  }
+
+  Ingestor* owner_;
+  const IngestOptions& options_;
+  const std::atomic<bool>* stop_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<RdKafka::Producer> dead_letters_;
+  CityState state_;
+  std::set<EntityRef> changed_;
+  std::set<std::string> created_;
+  std::map<TopicPartitionKey, int64_t> next_offsets_;  // processed, not committed
+  std::set<TopicPartitionKey> assigned_, at_end_;
+  std::map<uint64_t, DeadLetterCopy> dead_letter_copies_;  // not yet acknowledged
+  uint64_t next_dead_letter_id_ = 1;
+  bool paused_ = false;
+  int failed_flushes_in_a_row_ = 0;
+};
+
+namespace {
+
+Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  // Offsets are committed by hand, after each flush; -X may override the rest.
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"bootstrap.servers", options.kafka.brokers},
+      {"client.id", options.kafka.client_id},
+      {"group.id", options.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"},
+      {"auto.offset.reset", "earliest"}};
+  all.insert(all.end(), options.kafka.properties.begin(), options.kafka.properties.end());
+  for (const auto& [key, value] : all) {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      return Status::InvalidArgument("Kafka property '" + key + "': " + error);
+    }
+  }
+  return conf;
+}
+
+}  // namespace
+
+Status IngestRun::Connect() {
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, ConsumerConf(options_));
+  std::string error;
+  conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error);
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_) return Status::Unavailable("Kafka consumer: " + error);
+  if (!options_.dead_letter_topic.empty()) {
+    std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+    std::vector<std::pair<std::string, std::string>> all = {
+        {"bootstrap.servers", options_.kafka.brokers},
+        {"client.id", options_.kafka.client_id},
+        {"acks", "all"},
+        {"enable.idempotence", "true"}};
+    for (const auto& [k, v] : options_.kafka.properties) {
+      // Consumer-only properties would make the producer refuse to start.
+      if (k.rfind("group.", 0) != 0 && k.rfind("session.", 0) != 0 &&
+          k.rfind("auto.", 0) != 0 && k.rfind("enable.auto", 0) != 0) {
+        all.emplace_back(k, v);
+      }
+    }
+    for (const auto& [k, v] : all) pconf->set(k, v, error);
+    pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
+    dead_letters_.reset(RdKafka::Producer::create(pconf.get(), error));
+    if (!dead_letters_) return Status::Unavailable("dead-letter producer: " + error);
+  }
+  std::vector<std::string> topics(kTopicNames.begin(), kTopicNames.end());
+  if (consumer_->subscribe(topics) != RdKafka::ERR_NO_ERROR) {
+    return Status::Unavailable("cannot subscribe to the input topics");
+  }
+  return Status::Ok();
+}
+
+void IngestRun::LoadState() {
+  // The store is the truth for entities another member may have written:
+  // read it whenever partitions are assigned, retrying while Redis is down.
+  for (int attempt = 0; !Stopping(); ++attempt) {
+    Result<StoredState> stored = owner_->store_->Read();
+    if (stored.ok()) {
+      state_ = std::move(stored->state);
+      return;
+    }
+    if (stored.status().code() == StatusCode::kNotFound) {
+      state_ = CityState();
+      state_.city_id = options_.city_id;
+      return;
+    }
+    spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
+  }
+}
+
+void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                             std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    LoadState();
+    changed_.clear();
+    created_.clear();
+    consumer->assign(partitions);
+    assigned_.clear();
+    at_end_.clear();
+    for (auto* tp : partitions) assigned_.insert({tp->topic(), tp->partition()});
+    spdlog::info("assigned {} partitions", partitions.size());
+  } else {
+    // Give nothing up before it is flushed and committed; if that fails the
+    // next owner re-reads from the last commit (at least once).
+    if (!(Flush() && Commit())) {
+      spdlog::warn("partitions revoked with unflushed changes; their next owner re-reads them");
+    }
+    consumer->unassign();
+    assigned_.clear();
+    at_end_.clear();
+    next_offsets_.clear();
+    changed_.clear();
+    created_.clear();
+    paused_ = false;
+    spdlog::info("revoked {} partitions", partitions.size());
+  }
+}
+
+void IngestRun::DeadLetter(const RdKafka::Message& message, const std::string& reason) {
+  if (!dead_letters_) return;
+  DeadLetterCopy copy;
+  copy.source_topic = message.topic_name();
+  copy.source_partition = message.partition();
+  copy.source_offset = message.offset();
+  if (message.key() != nullptr) copy.key = *message.key();
+  copy.value.assign(static_cast<const char*>(message.payload()), message.len());
+  copy.timestamp = message.timestamp().timestamp;
+  copy.reason = reason;
+  const uint64_t id = next_dead_letter_id_++;
+  Send(id, dead_letter_copies_.emplace(id, std::move(copy)).first->second);
+}
+
+void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
+  RdKafka::Headers* headers = RdKafka::Headers::create();
+  headers->add("source-topic", copy.source_topic);
+  headers->add("source-partition", std::to_string(copy.source_partition));
+  headers->add("source-offset", std::to_string(copy.source_offset));
+  headers->add("error", copy.reason);
+  while (true) {
+    const RdKafka::ErrorCode err = dead_letters_->produce(
+        options_.dead_letter_topic, RdKafka::Topic::PARTITION_UA,
+        RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(copy.value.data()), copy.value.size(),
+        copy.key ? copy.key->data() : nullptr, copy.key ? copy.key->size() : 0, copy.timestamp,
+        headers, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+    if (err == RdKafka::ERR_NO_ERROR) return;  // the producer owns headers now
+    if (err != RdKafka::ERR__QUEUE_FULL) {
+      delete headers;
+      dead_letter_copies_[id].failed = true;
+      spdlog::warn("dead letter not sent: {}", RdKafka::err2str(err));
+      return;
+    }
+    dead_letters_->poll(100);
+  }
+}
+
+void IngestRun::Handle(const RdKafka::Message& message) {
+  const TopicPartitionKey tp{message.topic_name(), message.partition()};
+  at_end_.erase(tp);
+  std::optional<Topic> topic = TopicFromName(message.topic_name());
+  std::string outcome = "ignored";
+  if (topic) {
+    const std::string_view value(static_cast<const char*>(message.payload()), message.len());
+    ApplyResult r = ApplyMessage(&state_, InputMessage{*topic, value, message.timestamp().timestamp},
+                                 options_.rules);
+    outcome = std::string(OutcomeName(r.outcome));
+    if (r.outcome == Outcome::kApplied) {
+      changed_.insert(r.target);
+      if (r.district_created) created_.insert(r.target.district_id);
+    } else if (r.outcome == Outcome::kRejected) {
+      DeadLetter(message, r.reason);
+      outcome = "rejected";
+    }
+  }
+  next_offsets_[tp] = message.offset() + 1;
+  UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{message.topic_name(), outcome}]; });
+}
+
+bool IngestRun::Flush() {
+  const auto start = Clock::now();
+  if (!changed_.empty() || !created_.empty()) {
+    ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);
+    Status status = owner_->store_->Write(batch);
+    if (!status.ok()) {
+      ++failed_flushes_in_a_row_;
+      spdlog::warn("flush of {} entities failed ({}); keeping them", changed_.size(), status.message());
+      UpdateMetrics([&](IngestMetrics& m) {
+        ++m.flush_failures;
+        m.store_ok = false;
+        m.pending_entities = changed_.size();
+      });
+      return false;
+    }
+    UpdateMetrics([&](IngestMetrics& m) {
+      ++m.flushes;
+      m.store_ok = true;
+      m.last_flush_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    });
+    spdlog::debug("flushed {} entities in {:.1f} ms", changed_.size(),
+                  std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    changed_.clear();
+    created_.clear();
+  }
+  failed_flushes_in_a_row_ = 0;
+  UpdateMetrics([&](IngestMetrics& m) { m.pending_entities = 0; });
+  return true;
+}
+
+bool IngestRun::Commit() {
+  // Rejections must be in the dead-letter topic before their offsets are
+  // committed.
+  if (dead_letters_) {
+    for (auto& [id, copy] : dead_letter_copies_) {
+      if (copy.failed) {
+        copy.failed = false;
+        Send(id, copy);
+      }
+    }
+    for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i) dead_letters_->flush(100);
+    if (!dead_letter_copies_.empty()) {
+      spdlog::warn("{} dead letters not acknowledged; not committing",
+                   dead_letter_copies_.size());
+      return false;
+    }
+  }
+  if (next_offsets_.empty()) return true;
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [tp, offset] : next_offsets_) {
+    offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+  }
+  const RdKafka::ErrorCode err = consumer_->commitSync(offsets);
+  // Lag from the locally known high watermarks (no broker round trip).
+  int64_t lag = 0;
+  for (const auto& [tp, offset] : next_offsets_) {
+    int64_t low = 0, high = 0;
+    if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) ==
+            RdKafka::ERR_NO_ERROR && high > offset) {
+      lag += high - offset;
+    }
+  }
+  RdKafka::TopicPartition::destroy(offsets);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    spdlog::warn("commit failed: {}", RdKafka::err2str(err));
+    return false;
+  }
+  next_offsets_.clear();
+  UpdateMetrics([&](IngestMetrics& m) {
+    ++m.commits;
+    m.lag = lag;
+  });
+  return true;
+}
+
+Status IngestRun::Run() {
+  TWIN_RETURN_IF_ERROR(Connect());
+  LoadState();
+  auto last_flush = Clock::now();
+  auto last_summary = Clock::now();
+  auto batch_start = Clock::now();
+  size_t in_batch = 0;
+  uint64_t total = 0;
+  int flush_backoff_ms = options_.flush_interval_ms;
+  while (!Stopping()) {
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
+    switch (message->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        Handle(*message);
+        ++in_batch;
+        ++total;
+        break;
+      case RdKafka::ERR__PARTITION_EOF:
+        at_end_.insert({message->topic_name(), message->partition()});
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        break;
+      default:
+        spdlog::warn("Kafka: {}", message->errstr());
+    }
+    if (dead_letters_) dead_letters_->poll(0);
+    const auto now = Clock::now();
+    if (in_batch >= options_.batch_size ||
+        (in_batch > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
+      const double ms = std::chrono::duration<double, std::milli>(now - batch_start).count();
+      spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch, ms);
+      UpdateMetrics([&](IngestMetrics& m) { m.last_batch_ms = ms; });
+      in_batch = 0;
+      batch_start = now;
+    }
+    if (now - last_flush >= std::chrono::milliseconds(flush_backoff_ms)) {
+      last_flush = now;
+      if (Flush() && Commit()) {
+        flush_backoff_ms = options_.flush_interval_ms;
+        if (paused_) {
+          std::vector<RdKafka::TopicPartition*> parts;
+          consumer_->assignment(parts);
+          consumer_->resume(parts);
+          RdKafka::TopicPartition::destroy(parts);
+          paused_ = false;
+          spdlog::info("store is back; consuming again");
+        }
+      } else {
+        flush_backoff_ms = std::min(10000, flush_backoff_ms * 2);
+      }
+    }
+    if (!paused_ && changed_.size() > options_.max_pending_entities) {
+      std::vector<RdKafka::TopicPartition*> parts;
+      consumer_->assignment(parts);
+      consumer_->pause(parts);
+      RdKafka::TopicPartition::destroy(parts);
+      paused_ = true;
+      spdlog::warn("{} unflushed entities: pausing consumption until the store is back",
+                   changed_.size());
+    }
+    if (now - last_summary >= std::chrono::seconds(10)) {
+      last_summary = now;
+      spdlog::info("{} messages consumed, {} entities pending", total, changed_.size());
+    }
+    if (options_.exit_at_end && !assigned_.empty() && at_end_.size() == assigned_.size() &&
+        std::includes(at_end_.begin(), at_end_.end(), assigned_.begin(), assigned_.end())) {
+      spdlog::info("every assigned partition read to its end");
+      break;
+    }
+  }
+  // Orderly stop: final flush and commit, retried for a while.
+  bool done = false;
+  for (int attempt = 0; attempt < 10 && !done; ++attempt) {
+    done = Flush() && Commit();
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  consumer_->close();
+  spdlog::info("stopped after {} messages", total);
+  if (!done) return Status::Unavailable("could not flush and commit before stopping");
+  return Status::Ok();
+}
+
+Status Ingestor::Run(const std::atomic<bool>* stop) {
+  IngestRun run(this, stop);
+  return run.Run();
+}
+
+}  // namespace twin

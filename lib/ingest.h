@@ -1,0 +1,82 @@
+// The twin-ingest loop: Kafka consumer group -> update rules -> Redis, with
+// at-least-once delivery (state-rules.md §2 and §4).
+//
+// Offsets are committed only after the state changes of the messages before
+// them are in the store (a flush) and their rejections are acknowledged by
+// the dead-letter topic. A crash at any moment therefore re-reads at most
+// what was not committed, and re-applying it converges (the stale rule
+// skips older messages, equal timestamps apply again).
+// On a rebalance, revoked partitions are flushed and committed before they
+// are given up, and the state is re-read from the store when partitions are
+// assigned, so a member continues from what the previous owner wrote.
+// Run() is single-threaded; Metrics() may be read from other threads.
+#ifndef TWIN_LIB_INGEST_H_
+#define TWIN_LIB_INGEST_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "lib/kafka_io.h"
+#include "lib/state_store.h"
+#include "lib/status.h"
+#include "lib/update_rules.h"
+
+namespace twin {
+
+struct IngestOptions {
+  KafkaSettings kafka;
+  std::string group_id = "state-manager-group";
+  std::string city_id = "laquila-dt-001";
+  size_t batch_size = 1000;
+  int flush_interval_ms = 1000;
+  std::string dead_letter_topic = "twin.deadletter";  // empty: none
+  RuleOptions rules;
+  bool exit_at_end = false;
+  // Above this many unflushed changed entities (Redis down), consumption
+  // pauses until a flush succeeds.
+  size_t max_pending_entities = 200000;
+};
+
+// Figures for /metrics, updated by Run().
+struct IngestMetrics {
+  std::map<std::pair<std::string, std::string>, uint64_t> messages;  // topic, outcome
+  uint64_t flushes = 0;
+  uint64_t flush_failures = 0;
+  uint64_t commits = 0;
+  uint64_t pending_entities = 0;
+  double last_flush_ms = 0;
+  double last_batch_ms = 0;
+  int64_t lag = 0;  // messages behind the end of the assigned partitions
+  bool store_ok = true;
+
+  std::string ToPrometheus() const;
+};
+
+class Ingestor {
+ public:
+  Ingestor(IngestOptions options, StateStore* store) : options_(std::move(options)), store_(store) {}
+
+  // Consumes until `stop` is set (or, with exit_at_end, until every
+  // assigned partition is read to its end), then flushes and commits.
+  // Transient Kafka and Redis failures are retried, not returned.
+  Status Run(const std::atomic<bool>* stop);
+
+  IngestMetrics Metrics() const {
+    std::lock_guard<std::mutex> lock(metrics_mutex_);
+    return metrics_;
+  }
+
+ private:
+  IngestOptions options_;
+  StateStore* store_;
+  mutable std::mutex metrics_mutex_;
+  IngestMetrics metrics_;
+  friend class IngestRun;
+};
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_INGEST_H_
