@@ -146,12 +146,17 @@ Status IngestRun::Connect() {
         {"client.id", options_.kafka.client_id},
         {"acks", "all"},
         {"enable.idempotence", "true"}};
+    // -X properties go to both clients, except the consumer's own.
+    static constexpr std::string_view kConsumerOnly[] = {
+        "group.", "session.", "heartbeat.", "auto.", "enable.auto", "max.poll",
+        "partition.assignment", "fetch.", "isolation.", "enable.partition.eof",
+        "queued.", "check.crcs"};
     for (const auto& [k, v] : options_.kafka.properties) {
-      // Consumer-only properties would make the producer refuse to start.
-      if (k.rfind("group.", 0) != 0 && k.rfind("session.", 0) != 0 &&
-          k.rfind("auto.", 0) != 0 && k.rfind("enable.auto", 0) != 0) {
-        all.emplace_back(k, v);
+      bool consumer_only = false;
+      for (std::string_view prefix : kConsumerOnly) {
+        consumer_only = consumer_only || k.rfind(prefix, 0) == 0;
       }
+      if (!consumer_only) all.emplace_back(k, v);
     }
     for (const auto& [k, v] : all) pconf->set(k, v, error);
     pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
@@ -416,11 +421,15 @@ Status IngestRun::Run() {
       break;
     }
   }
-  // Orderly stop: final flush and commit, retried for a while.
+  // Orderly stop: final flush and commit, retried for a while. The consumer
+  // keeps being served meanwhile: a rebalance (another member leaving, say)
+  // only completes through consume(), and commits fail until it does.
   bool done = false;
-  for (int attempt = 0; attempt < 10 && !done; ++attempt) {
+  for (int attempt = 0; attempt < 40 && !done; ++attempt) {
     done = Flush() && Commit();
-    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (done) break;
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(250));
+    if (message->err() == RdKafka::ERR_NO_ERROR) Handle(*message);
   }
   consumer_->close();
   spdlog::info("stopped after {} messages", total);
