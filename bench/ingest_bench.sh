@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of twin-ingest: N generated messages (default
+# 1,000,000) pre-filled in the local broker with enough partitions for the
+# mock broker's ~5 MiB per partition, one twin-ingest process from start to
+# the last commit in Redis. Prints throughput, CPU, peak RSS and batch and
+# flush latency percentiles (from the debug log).
+#   bazel build //tools/... //bench:twin-gen && bench/ingest_bench.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+B=$PWD/bazel-bin
+W=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; redis-cli -p $port shutdown nosave >/dev/null 2>&1; rm -rf $W' EXIT
+port=$((20000 + RANDOM % 20000))
+redis-server --port $port --save '' --appendonly no --daemonize yes --logfile $W/redis.log >/dev/null
+$B/tools/twin-broker/twin-broker --partitions 32 --bootstrap-file $W/bs >/dev/null 2>&1 &
+for _ in $(seq 100); do [ -s $W/bs ] && break; sleep 0.05; done
+export KAFKA_BROKERS=$(cat $W/bs) REDIS_URL=redis://127.0.0.1:$port/0
+$B/bench/twin-gen city -o $W/city.json
+$B/bench/twin-gen stream --messages $N --partitions 32 --bad-share 0.01 -o $W/stream.ndjson
+$B/tools/twin-snapshot/twin-snapshot load $W/city.json 2>/dev/null
+$B/tools/twin-replay/twin-replay produce $W/stream.ndjson 2>/dev/null
+echo "pre-filled $N messages ($(du -m $W/stream.ndjson | cut -f1) MB of NDJSON) into 32 partitions x 9 topics"
+/usr/bin/time -f "wall %e s, user %U s, sys %S s, CPU %P, peak RSS %M KB" \
+  $B/tools/twin-ingest/twin-ingest --metrics 127.0.0.1:0 --log-level debug --group-id bench \
+  -X session.timeout.ms=6000 --exit-at-end 2> $W/ingest.log || true
+tail -1 $W/ingest.log
+start=$(grep -m1 "assigned" $W/ingest.log | cut -c1-23)
+end=$(grep -m1 "stopped after" $W/ingest.log | cut -c1-23)
+secs=$(python3 -c "from datetime import datetime as d; f='%Y-%m-%dT%H:%M:%S.%f'; print((d.strptime('$end',f)-d.strptime('$start',f)).total_seconds())")
+echo "from partition assignment to the last commit: $secs s = $(python3 -c "print(round($N/$secs))") msg/s"
+percentiles() {  # label, sed expression extracting milliseconds
+  sed -nE "$2" $W/ingest.log | sort -n | awk -v label="$1" '{a[NR]=$1} END {
+    if (NR == 0) { print label ": none"; exit }
+    printf "%s (%d): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", label, NR,
+      a[int(NR*0.5)+1], a[int(NR*0.9)+1], a[int(NR*0.99)+1], a[NR] }'
+}
+percentiles "batches of 1000 messages" 's/.*Processed batch of 1000 messages in ([0-9.]+) ms.*/\1/p'
+percentiles "flushes" 's/.*flushed [0-9]+ entities in ([0-9.]+) ms.*/\1/p'
+$B/tools/twin-replay/twin-replay rebuild --base $W/city.json --input $W/stream.ndjson -o $W/expected.json 2>/dev/null
+$B/tools/twin-snapshot/twin-snapshot save | cmp -s - $W/expected.json && echo "final state equals the rebuild" || echo "FINAL STATE DIFFERS"
