@@ -47,4 +47,34 @@ check "a restart after a clean stop re-reads nothing" bash -c \
 check "the log has the effective configuration with the password masked" \
   grep -q "starting: brokers=$KAFKA_BROKERS group=g1 redis=redis://127.0.0.1" $T/ingest1.log
 
+# --- /metrics and /healthz while running; no broker yet at start -----------
+mport=$(twin_free_port)
+twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g2 -b 127.0.0.1:1 2> $T/nobroker.log &
+pid=$!
+TWIN_PIDS+=($pid)
+sleep 3
+check "with no broker it keeps running and says why" bash -c \
+  "kill -0 $pid && grep -qi 'connect\|refused\|down' $T/nobroker.log"
+check "/healthz answers while Redis is fine" bash -c \
+  "exec 3<>/dev/tcp/127.0.0.1/$mport && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 && grep -q '\"status\":\"ok\"' <&3"
+check "unknown paths are a JSON 404" bash -c \
+  "exec 3<>/dev/tcp/127.0.0.1/$mport && printf 'GET /nope HTTP/1.0\r\n\r\n' >&3 && cat <&3 | grep -q '404' "
+kill -TERM $pid
+wait $pid
+check "SIGTERM with no broker still exits 0" test $? = 0
+mport=$(twin_free_port)
+twin-replay produce "$D/messages/updates.ndjson"
+twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g3 2> $T/metrics.log &
+pid=$!
+TWIN_PIDS+=($pid)
+for _ in $(seq 100); do grep -q "assigned" $T/metrics.log && break; sleep 0.1; done
+sleep 1
+check "/metrics counts messages by topic and outcome" bash -c \
+  "exec 3<>/dev/tcp/127.0.0.1/$mport && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 > $T/metrics.txt &&
+   grep -q 'twin_ingest_messages_total{topic=\"transport.gps\",outcome=\"applied\"}' $T/metrics.txt &&
+   grep -q 'twin_ingest_messages_total{topic=\"traffic.graph\",outcome=\"rejected\"}' $T/metrics.txt &&
+   grep -q '^twin_ingest_flushes_total' $T/metrics.txt && grep -q '^twin_ingest_consumer_lag' $T/metrics.txt"
+kill -TERM $pid
+wait $pid
+
 twin_summary
