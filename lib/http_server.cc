@@ -20,8 +20,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->server_ = std::make_unique<httplib::Server>();
   for (auto& [path, handler] : routes) {
-    server->server_->Get(path, [handler](const httplib::Request&, httplib::Response& res) {
-      HttpResponse response = handler();
+    server->server_->Get(path, [handler](const httplib::Request& req, httplib::Response& res) {
+      std::vector<std::string> match;
+      for (const auto& m : req.matches) match.push_back(m.str());
+      HttpResponse response = handler(match);
       res.status = response.status;
       for (const auto& [name, value] : response.headers) res.set_header(name, value);
       res.set_content(response.body, response.content_type.c_str());

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lib/status.h"
 
@@ -29,10 +30,11 @@ struct HttpResponse {
 
 class HttpServer {
  public:
-  using Handler = std::function<HttpResponse()>;
+  // Receives the route's regex captures (the whole path first).
+  using Handler = std::function<HttpResponse(const std::vector<std::string>& match)>;
 
   // Listens on `address` ("host:port"; port 0 picks a free one) and serves
-  // GET for each route. InvalidArgument for a bad address, Unavailable if
+  // GET for each route (an ECMAScript regex matched against the whole path). InvalidArgument for a bad address, Unavailable if
   // the port cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& address,
                                                    std::map<std::string, Handler> routes);

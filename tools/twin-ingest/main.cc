@@ -58,9 +58,9 @@ int main(int argc, char** argv) {
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
     twin::Ingestor ingestor(options, store->get());
     auto server = twin::HttpServer::Start(
-        metrics, {{"/metrics", [&] { return twin::HttpResponse{200, "text/plain; version=0.0.4",
+        metrics, {{"/metrics", [&](const auto&) { return twin::HttpResponse{200, "text/plain; version=0.0.4",
                                                                 ingestor.Metrics().ToPrometheus()}; }},
-                  {"/healthz", [&] {
+                  {"/healthz", [&](const auto&) {
                      const bool ok = ingestor.Metrics().store_ok;
                      return twin::HttpResponse{ok ? 200 : 503, "application/json",
                                                ok ? "{\"status\":\"ok\"}" : "{\"status\":\"store unavailable\"}"};

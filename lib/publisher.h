@@ -1,0 +1,84 @@
+// The twin-publish loop: state.full and state.incremental as state-rules.md
+// §3 says.
+//
+// The publisher keeps the last document the broker really acknowledged,
+// S(k-1), and a mirror of the city that it keeps current from the store's
+// change feed (reading the whole state again when the feed says `reload`).
+// An incremental message k carries Diff(S(k-1), S(k)) computed by the
+// jsondiffpatch-compatible engine, so jsondiffpatch.patch(S(k-1), delta)
+// deep-equals S(k). A failed publish does not use up its sequence number
+// and the next delta is again computed from S(k-1).
+//
+// Run() is single-threaded; Last() and Metrics() may be called from other
+// threads (the HTTP server).
+#ifndef TWIN_LIB_PUBLISHER_H_
+#define TWIN_LIB_PUBLISHER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "lib/city_state.h"
+#include "lib/kafka_io.h"
+#include "lib/state_store.h"
+#include "lib/status.h"
+
+namespace twin {
+
+struct PublishOptions {
+  KafkaSettings kafka;
+  std::string city_id = "laquila-dt-001";
+  int full_interval_ms = 60000;
+  int incremental_interval_ms = 5000;
+  std::string full_topic = "state.full";
+  std::string incremental_topic = "state.incremental";
+  bool once = false;  // publish one state.full and return
+};
+
+// A document the broker acknowledged.
+struct PublishedDocument {
+  uint64_t sequence = 0;
+  std::string timestamp;
+  Json document;
+  std::string text;
+};
+
+struct PublishMetrics {
+  uint64_t full = 0, incremental = 0, failures = 0, reloads = 0;
+  uint64_t sequence = 0;
+  size_t last_full_bytes = 0, last_delta_bytes = 0;
+  double last_publish_ms = 0;
+  std::string ToPrometheus() const;
+};
+
+class Publisher {
+ public:
+  Publisher(PublishOptions options, StateStore* store)
+      : options_(std::move(options)), store_(store) {}
+
+  // Publishes until `stop` is set (a final state.full then), or once.
+  Status Run(const std::atomic<bool>* stop);
+
+  std::shared_ptr<const PublishedDocument> Last() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_;
+  }
+  PublishMetrics Metrics() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return metrics_;
+  }
+
+ private:
+  friend class PublishRun;
+  PublishOptions options_;
+  StateStore* store_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const PublishedDocument> last_;
+  PublishMetrics metrics_;
+};
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_PUBLISHER_H_
