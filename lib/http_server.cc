@@ -3,8 +3,19 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <cstdio>
 
 namespace twin {
+
+std::string PrometheusNumber(double value) {
+  char buf[32];
+  if (value == static_cast<double>(static_cast<long long>(value)) && value < 1e15 && value > -1e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+  }
+  return buf;
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
                                                       std::map<std::string, Handler> routes) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "lib/http_server.h"
 #include "lib/topic.h"
 
 namespace twin {
@@ -21,11 +22,11 @@ std::string IngestMetrics::ToPrometheus() const {
       "# TYPE twin_ingest_messages_total counter\n";
   for (const auto& [key, count] : messages) {
     out += "twin_ingest_messages_total{topic=\"" + key.first + "\",outcome=\"" +
-           key.second + "\"} " + std::to_string(count) + "\n";
+           key.second + "\"} " + PrometheusNumber(static_cast<double>(count)) + "\n";
   }
   auto gauge = [&out](const char* name, const char* help, const char* type, double v) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-           "\n" + name + " " + std::to_string(v) + "\n";
+           "\n" + name + " " + PrometheusNumber(v) + "\n";
   };
   gauge("twin_ingest_flushes_total", "Flushes written to the store.", "counter", flushes);
   gauge("twin_ingest_flush_failures_total", "Flushes the store refused.", "counter",

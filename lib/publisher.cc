@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "lib/http_server.h"
 #include "lib/json_diff.h"
 #include "lib/json_writer.h"
 #include "lib/state_document.h"
@@ -19,7 +20,7 @@ std::string PublishMetrics::ToPrometheus() const {
   std::string out;
   auto metric = [&out](const char* name, const char* help, const char* type, double v) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-           "\n" + name + " " + std::to_string(v) + "\n";
+           "\n" + name + " " + PrometheusNumber(v) + "\n";
   };
   metric("twin_publish_full_total", "state.full messages acknowledged.", "counter", full);
   metric("twin_publish_incremental_total", "state.incremental messages acknowledged.",

@@ -8,7 +8,7 @@ bin() { [ -x "$root/tools/$1/$1" ] && echo "$root/tools/$1/$1" || echo "$root/ba
 options() { grep -oE '(^|[ ,*])(--[a-z][a-z0-9-]*|-X)' | sed -E 's/^[ ,*]//' | sort -u; }
 
 passed=0 failed=0
-for tool in twin-diff twin-ingest twin-replay twin-snapshot; do
+for tool in twin-diff twin-ingest twin-publish twin-replay twin-snapshot; do
   b=$(bin $tool)
   help=$("$b" --help)
   for sub in $(echo "$help" | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && NF {print $1}'); do
