@@ -67,11 +67,14 @@ twin-replay produce "$D/messages/updates.ndjson"
 twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g3 2> $T/metrics.log &
 pid=$!
 TWIN_PIDS+=($pid)
-for _ in $(seq 100); do grep -q "assigned" $T/metrics.log && break; sleep 0.1; done
-sleep 1
+# Poll (bounded) until the group has formed and the messages are counted.
+for _ in $(seq 150); do
+  curl -s http://127.0.0.1:$mport/metrics > $T/metrics.txt
+  grep -q 'outcome="rejected"' $T/metrics.txt && grep -q '^twin_ingest_commits_total [1-9]' $T/metrics.txt && break
+  sleep 0.2
+done
 check "/metrics counts messages by topic and outcome" bash -c \
-  "exec 3<>/dev/tcp/127.0.0.1/$mport && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3 > $T/metrics.txt &&
-   grep -q 'twin_ingest_messages_total{topic=\"transport.gps\",outcome=\"applied\"}' $T/metrics.txt &&
+  "grep -q 'twin_ingest_messages_total{topic=\"transport.gps\",outcome=\"applied\"}' $T/metrics.txt &&
    grep -q 'twin_ingest_messages_total{topic=\"traffic.graph\",outcome=\"rejected\"}' $T/metrics.txt &&
    grep -q '^twin_ingest_flushes_total' $T/metrics.txt && grep -q '^twin_ingest_consumer_lag' $T/metrics.txt"
 kill -TERM $pid
