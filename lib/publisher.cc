@@ -62,6 +62,8 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool Send(const std::string& topic, const std::string& value,
             const std::vector<std::pair<std::string, std::string>>& headers);
   bool PublishFull();
+  // How long a publish waits for the broker's acknowledgement.
+  int ack_timeout_ms_ = 60000;
   bool PublishIncremental();
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
                  double ms);
@@ -187,7 +189,9 @@ bool PublishRun::Send(const std::string& topic, const std::string& value,
                   "the topic's max.message.bytes)", topic, RdKafka::err2str(err), value.size());
     return false;
   }
-  for (int i = 0; i < 600 && !delivered_; ++i) producer_->flush(100);
+  for (int waited = 0; waited < ack_timeout_ms_ && !delivered_; waited += 100) {
+    producer_->flush(100);
+  }
   if (!delivered_ || error_ != RdKafka::ERR_NO_ERROR) {
     spdlog::error("publish to {} failed: {} ({} bytes)", topic,
                   delivered_ ? error_text_ : "no acknowledgement", value.size());
@@ -290,7 +294,9 @@ Status PublishRun::Run() {
       if (FollowFeed()) PublishIncremental();
     }
   }
-  // A final state.full on a clean stop.
+  // A final state.full on a clean stop, waiting less: a stop must not hang
+  // on a broker that is gone.
+  ack_timeout_ms_ = 10000;
   if (FollowFeed() && PublishFull()) return Status::Ok();
   return Status::Unavailable("the final state.full could not be published");
 }
