@@ -273,12 +273,17 @@ Status PublishRun::Run() {
     if (Stopping()) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
-  // The first document is a state.full, at start.
+  // The first document is a state.full, at start. --once tries once (a
+  // bounded wait for the acknowledgement) and reports; the service retries.
+  if (options_.once) {
+    ack_timeout_ms_ = 30000;
+    if (PublishFull()) return Status::Ok();
+    return Status::Unavailable("the state.full was not acknowledged by " + options_.kafka.brokers);
+  }
   while (!PublishFull()) {
     if (Stopping()) return Status::Unavailable("could not publish the first state.full");
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  if (options_.once) return Status::Ok();
   auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
   auto next_incremental = Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
   while (!Stopping()) {

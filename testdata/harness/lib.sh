@@ -46,10 +46,13 @@ start_redis() {
     --dir "$TWIN_TMP" --logfile "$TWIN_TMP/redis-$REDIS_PORT_NUM.log" "$@" &
   REDIS_PID=$!
   TWIN_PIDS+=("$REDIS_PID")
-  for _ in $(seq 100); do
+  # Generous: CI runs tests side by side on two cores.
+  for _ in $(seq 300); do
     redis-cli -p "$REDIS_PORT_NUM" ping >/dev/null 2>&1 && break
-    sleep 0.05
+    sleep 0.1
   done
+  redis-cli -p "$REDIS_PORT_NUM" ping >/dev/null 2>&1 ||
+    { echo "redis-server did not start on port $REDIS_PORT_NUM" >&2; exit 1; }
   REDIS_TEST_URL="redis://127.0.0.1:$REDIS_PORT_NUM/0"
 }
 
@@ -83,9 +86,10 @@ start_broker() {
   twin-broker --bootstrap-file "$file" "$@" > /dev/null 2> "$TWIN_TMP/broker.log" &
   BROKER_PID=$!
   TWIN_PIDS+=("$BROKER_PID")
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     [ -s "$file" ] && break
-    sleep 0.05
+    sleep 0.1
   done
+  [ -s "$file" ] || { echo "twin-broker did not start: $(cat "$TWIN_TMP/broker.log")" >&2; exit 1; }
   KAFKA_TEST_BROKERS=$(cat "$file")
 }
