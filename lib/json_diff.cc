@@ -421,9 +421,12 @@ bool IsIndexKey(const std::string& key, size_t* index) {
   return r.ec == std::errc() && r.ptr == key.data() + key.size();
 }
 
-// Applies `delta` to `*value` (absent when nullopt); the result may be absent
-// (deleted).
-Status PatchValue(std::optional<json>* value, const json& delta, const std::string& path);
+// Applies `delta` to `*value` (absent when nullopt) forwards (patch) or
+// backwards (unpatch); the result may be absent (deleted).
+enum class Direction { kForward, kBackward };
+Status ApplyDelta(std::optional<json>* value, const json& delta, const std::string& path,
+                  Direction direction);
+Status UnpatchArray(json* array, const json& delta, const std::string& path);
 
 Status PatchArray(json* array, const json& delta, const std::string& path) {
   if (!array->is_array()) return Bad(path, "an array delta needs an array here");
@@ -478,24 +481,35 @@ Status PatchArray(json* array, const json& delta, const std::string& path) {
       return Bad(Join(path, std::to_string(index)), "index past the end of the array");
     }
     std::optional<json> element(std::move(items[index]));
-    TWIN_RETURN_IF_ERROR(PatchValue(&element, *d, path + "[" + std::to_string(index) + "]"));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(&element, *d, path + "[" + std::to_string(index) + "]",
+                                    Direction::kForward));
     items[index] = element ? std::move(*element) : json(nullptr);
   }
   return Status::Ok();
 }
 
-Status PatchValue(std::optional<json>* value, const json& delta, const std::string& path) {
+Status ApplyDelta(std::optional<json>* value, const json& delta, const std::string& path,
+                  Direction direction) {
+  const bool forward = direction == Direction::kForward;
   if (delta.is_array()) {
     switch (delta.size()) {
-      case 1:
-        *value = delta[0];
+      case 1:  // added
+        if (forward) {
+          *value = delta[0];
+        } else {
+          value->reset();
+        }
         return Status::Ok();
-      case 2:
-        *value = delta[1];
+      case 2:  // changed
+        *value = delta[forward ? 1 : 0];
         return Status::Ok();
       case 3:
-        if (delta[2] == 0) {
-          value->reset();
+        if (delta[2] == 0) {  // deleted
+          if (forward) {
+            value->reset();
+          } else {
+            *value = delta[0];
+          }
           return Status::Ok();
         }
         if (delta[2] == 2) return Bad(path, "text diffs are not supported");
@@ -508,14 +522,14 @@ Status PatchValue(std::optional<json>* value, const json& delta, const std::stri
   if (delta.contains("_t")) {
     if (delta["_t"] != "a") return Bad(path, "unknown delta type");
     if (!*value) return Bad(path, "an array delta needs an array here");
-    return PatchArray(&**value, delta, path);
+    return forward ? PatchArray(&**value, delta, path) : UnpatchArray(&**value, delta, path);
   }
   if (!*value || !(*value)->is_object()) return Bad(path, "an object delta needs an object here");
   json& object = **value;
   for (const auto& [key, d] : delta.items()) {
     std::optional<json> child;
     if (auto it = object.find(key); it != object.end()) child = std::move(*it);
-    TWIN_RETURN_IF_ERROR(PatchValue(&child, d, path.empty() ? key : path + "." + key));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(&child, d, path.empty() ? key : path + "." + key, direction));
     if (child) {
       object[key] = std::move(*child);
     } else {
@@ -525,9 +539,7 @@ Status PatchValue(std::optional<json>* value, const json& delta, const std::stri
   return Status::Ok();
 }
 
-// --- Unpatch: the exact inverse of PatchValue --------------------------------
-
-Status UnpatchValue(std::optional<json>* value, const json& delta, const std::string& path);
+// --- Unpatch: the exact inverse of PatchArray --------------------------------
 
 // Undoes PatchArray step by step, last step first: the modifications at the
 // new indices, then the insertions and move targets (from the end), then the
@@ -566,7 +578,8 @@ Status UnpatchArray(json* array, const json& delta, const std::string& path) {
   for (const auto& [index, d] : to_modify) {
     if (index >= items.size()) return Bad(Join(path, std::to_string(index)), "index past the end of the array");
     std::optional<json> element(std::move(items[index]));
-    TWIN_RETURN_IF_ERROR(UnpatchValue(&element, *d, path + "[" + std::to_string(index) + "]"));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(&element, *d, path + "[" + std::to_string(index) + "]",
+                                    Direction::kBackward));
     items[index] = element ? std::move(*element) : json(nullptr);
   }
   std::sort(targets.begin(), targets.end());
@@ -582,47 +595,6 @@ Status UnpatchArray(json* array, const json& delta, const std::string& path) {
     if (index > items.size()) return Bad(Join(path, "_" + std::to_string(index)), "index past the end of the array");
     json value = (*d)[2] == kArrayMove ? std::move(taken[(*d)[1].get<size_t>()]) : (*d)[0];
     items.insert(items.begin() + static_cast<long>(index), std::move(value));
-  }
-  return Status::Ok();
-}
-
-Status UnpatchValue(std::optional<json>* value, const json& delta, const std::string& path) {
-  if (delta.is_array()) {
-    switch (delta.size()) {
-      case 1:
-        value->reset();  // it was added
-        return Status::Ok();
-      case 2:
-        *value = delta[0];
-        return Status::Ok();
-      case 3:
-        if (delta[2] == 0) {
-          *value = delta[0];
-          return Status::Ok();
-        }
-        if (delta[2] == 2) return Bad(path, "text diffs are not supported");
-        return Bad(path, "a move is only valid inside an array delta");
-      default:
-        return Bad(path, "not a delta");
-    }
-  }
-  if (!delta.is_object()) return Bad(path, "not a delta");
-  if (delta.contains("_t")) {
-    if (delta["_t"] != "a") return Bad(path, "unknown delta type");
-    if (!*value) return Bad(path, "an array delta needs an array here");
-    return UnpatchArray(&**value, delta, path);
-  }
-  if (!*value || !(*value)->is_object()) return Bad(path, "an object delta needs an object here");
-  json& object = **value;
-  for (const auto& [key, d] : delta.items()) {
-    std::optional<json> child;
-    if (auto it = object.find(key); it != object.end()) child = std::move(*it);
-    TWIN_RETURN_IF_ERROR(UnpatchValue(&child, d, path.empty() ? key : path + "." + key));
-    if (child) {
-      object[key] = std::move(*child);
-    } else {
-      object.erase(key);
-    }
   }
   return Status::Ok();
 }
@@ -750,7 +722,7 @@ std::optional<json> Diff(const json& left, const json& right, const DiffOptions&
 
 Result<json> Patch(json document, const json& delta) {
   std::optional<json> value(std::move(document));
-  TWIN_RETURN_IF_ERROR(PatchValue(&value, delta, ""));
+  TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kForward));
   return value ? std::move(*value) : json(nullptr);
 }
 
@@ -758,7 +730,7 @@ Result<json> ReverseDelta(const json& delta) { return Reverse(delta, ""); }
 
 Result<json> Unpatch(json document, const json& delta) {
   std::optional<json> value(std::move(document));
-  TWIN_RETURN_IF_ERROR(UnpatchValue(&value, delta, ""));
+  TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kBackward));
   return value ? std::move(*value) : json(nullptr);
 }
 

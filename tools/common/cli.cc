@@ -88,6 +88,28 @@ Result<std::unique_ptr<StateStore>> OpenStore(const RedisFlags& flags,
   return std::unique_ptr<StateStore>(new RedisStore(std::move(client), city_id));
 }
 
+void AddServiceOptions(CLI::App* app, ServiceFlags* flags, std::string* city_id) {
+  AddCommonOptions(app, &flags->log);
+  AddKafkaOptions(app, &flags->kafka);
+  AddRedisOptions(app, &flags->redis);
+  AddCityOption(app, city_id);
+}
+
+bool ResolveServiceFlags(std::string_view tool, const ServiceFlags& flags,
+                         KafkaSettings* kafka, RedisUrl* redis) {
+  Result<KafkaSettings> settings = ResolveKafka(flags.kafka);
+  Result<RedisUrl> url = ResolveRedisUrl(flags.redis);
+  for (const Status& s : {settings.status(), url.status()}) {
+    if (!s.ok()) {
+      std::cerr << tool << ": " << s.message() << '\n';
+      return false;
+    }
+  }
+  *kafka = *settings;
+  *redis = *url;
+  return true;
+}
+
 std::optional<int> Parse(CLI::App* app, int argc, char** argv) {
   try {
     app->parse(argc, argv);

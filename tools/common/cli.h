@@ -64,6 +64,20 @@ void AddCityOption(CLI::App* app, std::string* city_id);
 Result<std::unique_ptr<StateStore>> OpenStore(const RedisFlags& flags,
                                               const std::string& city_id);
 
+// The flags of the two services (twin-ingest, twin-publish): logging, Kafka,
+// Redis and the city.
+struct ServiceFlags {
+  LogOptions log;
+  KafkaFlags kafka;
+  RedisFlags redis;
+};
+void AddServiceOptions(CLI::App* app, ServiceFlags* flags, std::string* city_id);
+
+// Resolves the Kafka settings and the Redis URL. On a usage error (a bad -X,
+// URL or port) prints one line naming the tool and returns false.
+bool ResolveServiceFlags(std::string_view tool, const ServiceFlags& flags,
+                         KafkaSettings* kafka, RedisUrl* redis);
+
 // Parses argv. Returns nullopt to go on, or the exit code to return now:
 // 0 after --help or --version (printed on stdout), 2 after a usage error
 // (one line on stderr naming the tool and the problem).

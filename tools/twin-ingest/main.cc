@@ -12,15 +12,10 @@ int main(int argc, char** argv) {
   constexpr std::string_view kTool = "twin-ingest";
   CLI::App app{"Consume the nine input topics into the city state in Redis.",
                std::string(kTool)};
-  twin::cli::LogOptions log;
-  twin::cli::KafkaFlags kafka;
-  twin::cli::RedisFlags redis;
+  twin::cli::ServiceFlags flags;
   twin::IngestOptions options;
   std::string metrics = "127.0.0.1:9464";
-  twin::cli::AddCommonOptions(&app, &log);
-  twin::cli::AddKafkaOptions(&app, &kafka);
-  twin::cli::AddRedisOptions(&app, &redis);
-  twin::cli::AddCityOption(&app, &options.city_id);
+  twin::cli::AddServiceOptions(&app, &flags, &options.city_id);
   app.add_option("--group-id", options.group_id, "Kafka consumer group")
       ->envname("KAFKA_GROUP_ID")->capture_default_str();
   app.add_option("--batch-size", options.batch_size, "messages per batch")
@@ -37,24 +32,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
-  twin::cli::SetUpLogging(kTool, log);
+  twin::cli::SetUpLogging(kTool, flags.log);
   twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&]() -> int {
-    auto settings = twin::cli::ResolveKafka(kafka);
-    auto url = twin::cli::ResolveRedisUrl(redis);
-    for (const twin::Status& s : {settings.status(), url.status()}) {
-      if (!s.ok()) {
-        std::cerr << kTool << ": " << s.message() << '\n';
-        return twin::cli::kExitUsage;
-      }
+    twin::RedisUrl url;
+    if (!twin::cli::ResolveServiceFlags(kTool, flags, &options.kafka, &url)) {
+      return twin::cli::kExitUsage;
     }
-    options.kafka = *settings;
     spdlog::info("starting: brokers={} group={} redis={} city={} batch={} flush={}ms "
                  "dead-letters={} metrics={}",
-                 options.kafka.brokers, options.group_id, url->Display(), options.city_id,
+                 options.kafka.brokers, options.group_id, url.Display(), options.city_id,
                  options.batch_size, options.flush_interval_ms,
                  options.dead_letter_topic.empty() ? "off" : options.dead_letter_topic, metrics);
-    auto store = twin::cli::OpenStore(redis, options.city_id);
+    auto store = twin::cli::OpenStore(flags.redis, options.city_id);
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
     twin::Ingestor ingestor(options, store->get());
     auto server = twin::HttpServer::Start(

@@ -12,15 +12,10 @@ int main(int argc, char** argv) {
   constexpr std::string_view kTool = "twin-publish";
   CLI::App app{"Publish the city state to state.full and state.incremental.",
                std::string(kTool)};
-  twin::cli::LogOptions log;
-  twin::cli::KafkaFlags kafka;
-  twin::cli::RedisFlags redis;
+  twin::cli::ServiceFlags flags;
   twin::PublishOptions options;
   std::string http = "127.0.0.1:8080";
-  twin::cli::AddCommonOptions(&app, &log);
-  twin::cli::AddKafkaOptions(&app, &kafka);
-  twin::cli::AddRedisOptions(&app, &redis);
-  twin::cli::AddCityOption(&app, &options.city_id);
+  twin::cli::AddServiceOptions(&app, &flags, &options.city_id);
   app.add_option("--full-interval-ms", options.full_interval_ms, "state.full this often")
       ->envname("FULL_STATE_PUBLISH_INTERVAL_MS")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--incremental-interval-ms", options.incremental_interval_ms,
@@ -35,22 +30,17 @@ int main(int argc, char** argv) {
   app.add_flag("--once", options.once, "publish one state.full and exit");
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
-  twin::cli::SetUpLogging(kTool, log);
+  twin::cli::SetUpLogging(kTool, flags.log);
   twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&]() -> int {
-    auto settings = twin::cli::ResolveKafka(kafka);
-    auto url = twin::cli::ResolveRedisUrl(redis);
-    for (const twin::Status& s : {settings.status(), url.status()}) {
-      if (!s.ok()) {
-        std::cerr << kTool << ": " << s.message() << '\n';
-        return twin::cli::kExitUsage;
-      }
+    twin::RedisUrl url;
+    if (!twin::cli::ResolveServiceFlags(kTool, flags, &options.kafka, &url)) {
+      return twin::cli::kExitUsage;
     }
-    options.kafka = *settings;
     spdlog::info("starting: brokers={} redis={} city={} full={}ms incremental={}ms http={}",
-                 options.kafka.brokers, url->Display(), options.city_id,
+                 options.kafka.brokers, url.Display(), options.city_id,
                  options.full_interval_ms, options.incremental_interval_ms, http);
-    auto store = twin::cli::OpenStore(redis, options.city_id);
+    auto store = twin::cli::OpenStore(flags.redis, options.city_id);
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
     twin::Publisher publisher(options, store->get());
     std::unique_ptr<twin::HttpServer> server;
