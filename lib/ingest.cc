@@ -354,7 +354,8 @@ bool IngestRun::Commit() {
 
 Status IngestRun::Run() {
   TWIN_RETURN_IF_ERROR(Connect());
-  LoadState();
+  // No state is read here: every assignment reads it (rebalance_cb), and
+  // nothing is consumed before the first one.
   auto last_flush = Clock::now();
   auto last_summary = Clock::now();
   auto batch_start = Clock::now();
