@@ -2,7 +2,6 @@
 // message stream on one thread, and parsing / serialising the whole city.
 // Prints its figures; BENCHMARKS.md records them with this command:
 //   bazel run //bench:core_bench -- [messages]
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/city_generator.h"
 #include "lib/outcome_counts.h"
 #include "lib/state_document.h"
@@ -17,25 +17,8 @@
 
 namespace {
 
-double PeakRssMb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
-
-template <typename F>
-double MedianMs(int runs, F&& f) {
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    ms.push_back(std::chrono::duration<double, std::milli>(
-                     std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
+using twin::bench::MedianMs;
+using twin::bench::PeakRssMb;
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -2,7 +2,6 @@
 // by side in one run: the generated design-scale city before and after 500,
 // 5,000 and 50,000 generated messages; diff and patch, parsing excluded.
 //   bazel run //bench:diff_bench   (needs node and scripts/setup's npm cache)
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/city_generator.h"
 #include "lib/json_diff.h"
 #include "lib/state_document.h"
@@ -18,25 +18,9 @@
 
 namespace {
 
+using twin::bench::MedianMs;
+using twin::bench::PeakRssMb;
 using Clock = std::chrono::steady_clock;
-
-double PeakRssMb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
-
-template <typename F>
-double MedianMs(int runs, F&& f) {
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    f();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
 
 }  // namespace
 

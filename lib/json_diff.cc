@@ -428,11 +428,18 @@ Status ApplyDelta(std::optional<json>* value, const json& delta, const std::stri
                   Direction direction);
 Status UnpatchArray(json* array, const json& delta, const std::string& path);
 
-Status PatchArray(json* array, const json& delta, const std::string& path) {
-  if (!array->is_array()) return Bad(path, "an array delta needs an array here");
-  std::vector<size_t> to_remove;
-  std::vector<std::pair<size_t, json>> to_insert;
-  std::vector<std::pair<size_t, const json*>> to_modify;
+// An array delta's members, checked and sorted by index.
+struct ArrayDelta {
+  // "_<i>": removed ([old, 0, 0]) or moved (["", to, 3]) from old index i.
+  std::vector<std::pair<size_t, const json*>> removed;
+  std::vector<std::pair<size_t, const json*>> added;     // "<i>": [new]
+  std::vector<std::pair<size_t, const json*>> modified;  // "<i>": a nested delta
+};
+
+bool IsMove(const json& item) { return item[2] == kArrayMove; }
+
+Result<ArrayDelta> ParseArrayDelta(const json& delta, const std::string& path) {
+  ArrayDelta parsed;
   for (const auto& [key, item] : delta.items()) {
     if (key == "_t") continue;
     size_t index;
@@ -441,16 +448,33 @@ Status PatchArray(json* array, const json& delta, const std::string& path) {
           !(item[2] == 0 || item[2] == kArrayMove)) {
         return Bad(Join(path, key), "only removal or move can be applied at original array indices");
       }
-      to_remove.push_back(index);
+      if (IsMove(item) && (!item[1].is_number_integer() || item[1].get<int64_t>() < 0)) {
+        return Bad(Join(path, key), "move target is not an index");
+      }
+      parsed.removed.emplace_back(index, &item);
     } else if (!IsIndexKey(key, &index)) {
       return Bad(Join(path, key), "not an array index");
     } else if (item.is_array() && item.size() == 1) {
-      to_insert.emplace_back(index, item[0]);
+      parsed.added.emplace_back(index, &item);
     } else {
-      to_modify.emplace_back(index, &item);
+      parsed.modified.emplace_back(index, &item);
     }
   }
-  std::sort(to_remove.begin(), to_remove.end());
+  for (auto* list : {&parsed.removed, &parsed.added, &parsed.modified}) {
+    std::sort(list->begin(), list->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  return parsed;
+}
+
+Status PatchArray(json* array, const json& delta, const std::string& path) {
+  if (!array->is_array()) return Bad(path, "an array delta needs an array here");
+  TWIN_ASSIGN_OR_RETURN(ArrayDelta parsed, ParseArrayDelta(delta, path));
+  std::vector<size_t> to_remove;
+  for (const auto& [index, d] : parsed.removed) to_remove.push_back(index);
+  std::vector<std::pair<size_t, json>> to_insert;
+  for (const auto& [index, d] : parsed.added) to_insert.emplace_back(index, (*d)[0]);
+  const auto& to_modify = parsed.modified;
   std::sort(to_insert.begin(), to_insert.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   auto& items = array->get_ref<json::array_t&>();
@@ -461,12 +485,7 @@ Status PatchArray(json* array, const json& delta, const std::string& path) {
     json removed = std::move(items[*it]);
     items.erase(items.begin() + static_cast<long>(*it));
     const json& d = delta["_" + std::to_string(*it)];
-    if (d[2] == kArrayMove) {
-      if (!d[1].is_number_integer() || d[1].get<int64_t>() < 0) {
-        return Bad(path, "move target is not an index");
-      }
-      to_insert.emplace_back(d[1].get<size_t>(), std::move(removed));
-    }
+    if (IsMove(d)) to_insert.emplace_back(d[1].get<size_t>(), std::move(removed));
   }
   std::stable_sort(to_insert.begin(), to_insert.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -549,32 +568,14 @@ Status ApplyDelta(std::optional<json>* value, const json& delta, const std::stri
 Status UnpatchArray(json* array, const json& delta, const std::string& path) {
   if (!array->is_array()) return Bad(path, "an array delta needs an array here");
   auto& items = array->get_ref<json::array_t&>();
+  TWIN_ASSIGN_OR_RETURN(ArrayDelta parsed, ParseArrayDelta(delta, path));
   std::vector<size_t> targets;  // new indices of inserted and moved items
-  std::vector<std::pair<size_t, const json*>> to_modify;
-  std::vector<std::pair<size_t, const json*>> removed;  // old index, delta
-  for (const auto& [key, item] : delta.items()) {
-    if (key == "_t") continue;
-    size_t index;
-    if (key[0] == '_') {
-      if (!IsIndexKey(key.substr(1), &index) || !item.is_array() || item.size() != 3 ||
-          !(item[2] == 0 || item[2] == kArrayMove)) {
-        return Bad(Join(path, key), "only removal or move can be applied at original array indices");
-      }
-      removed.emplace_back(index, &item);
-      if (item[2] == kArrayMove) {
-        if (!item[1].is_number_integer() || item[1].get<int64_t>() < 0) {
-          return Bad(Join(path, key), "move target is not an index");
-        }
-        targets.push_back(item[1].get<size_t>());
-      }
-    } else if (!IsIndexKey(key, &index)) {
-      return Bad(Join(path, key), "not an array index");
-    } else if (item.is_array() && item.size() == 1) {
-      targets.push_back(index);
-    } else {
-      to_modify.emplace_back(index, &item);
-    }
+  for (const auto& [index, d] : parsed.added) targets.push_back(index);
+  for (const auto& [index, d] : parsed.removed) {
+    if (IsMove(*d)) targets.push_back((*d)[1].get<size_t>());
   }
+  const auto& to_modify = parsed.modified;
+  const auto& removed = parsed.removed;
   for (const auto& [index, d] : to_modify) {
     if (index >= items.size()) return Bad(Join(path, std::to_string(index)), "index past the end of the array");
     std::optional<json> element(std::move(items[index]));
@@ -589,11 +590,9 @@ Status UnpatchArray(json* array, const json& delta, const std::string& path) {
     taken[*it] = std::move(items[*it]);
     items.erase(items.begin() + static_cast<long>(*it));
   }
-  std::sort(removed.begin(), removed.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [index, d] : removed) {
     if (index > items.size()) return Bad(Join(path, "_" + std::to_string(index)), "index past the end of the array");
-    json value = (*d)[2] == kArrayMove ? std::move(taken[(*d)[1].get<size_t>()]) : (*d)[0];
+    json value = IsMove(*d) ? std::move(taken[(*d)[1].get<size_t>()]) : (*d)[0];
     items.insert(items.begin() + static_cast<long>(index), std::move(value));
   }
   return Status::Ok();
