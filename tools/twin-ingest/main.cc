@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
     twin::Ingestor ingestor(options, store->get());
     auto server = twin::HttpServer::Start(
         metrics, {{"/metrics", [&](const auto&) { return twin::HttpResponse{200, "text/plain; version=0.0.4",
-                                                                ingestor.Metrics().ToPrometheus()}; }},
+                                                                ingestor.Metrics().ToPrometheus(), {}}; }},
                   {"/healthz", [&](const auto&) {
                      const bool ok = ingestor.Metrics().store_ok;
                      return twin::HttpResponse{ok ? 200 : 503, "application/json",
-                                               ok ? "{\"status\":\"ok\"}" : "{\"status\":\"store unavailable\"}"};
+                                               ok ? "{\"status\":\"ok\"}" : "{\"status\":\"store unavailable\"}", {}};
                    }}});
     if (!server.ok()) return twin::cli::ExitCodeFor(kTool, server.status());
     spdlog::info("metrics on port {}", (*server)->port());
