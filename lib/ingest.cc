@@ -112,24 +112,12 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
 namespace {
 
 Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
   // Offsets are committed by hand, after each flush; -X may override the rest.
-  std::vector<std::pair<std::string, std::string>> all = {
-      {"bootstrap.servers", options.kafka.brokers},
-      {"client.id", options.kafka.client_id},
-      {"group.id", options.group_id},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"enable.partition.eof", "true"},
-      {"auto.offset.reset", "earliest"}};
-  all.insert(all.end(), options.kafka.properties.begin(), options.kafka.properties.end());
-  for (const auto& [key, value] : all) {
-    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
-      return Status::InvalidArgument("Kafka property '" + key + "': " + error);
-    }
-  }
-  return conf;
+  return MakeKafkaConf(options.kafka, {{"group.id", options.group_id},
+                                       {"enable.auto.commit", "false"},
+                                       {"enable.auto.offset.store", "false"},
+                                       {"enable.partition.eof", "true"},
+                                       {"auto.offset.reset", "earliest"}});
 }
 
 }  // namespace
@@ -141,25 +129,23 @@ Status IngestRun::Connect() {
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) return Status::Unavailable("Kafka consumer: " + error);
   if (!options_.dead_letter_topic.empty()) {
-    std::unique_ptr<RdKafka::Conf> pconf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-    std::vector<std::pair<std::string, std::string>> all = {
-        {"bootstrap.servers", options_.kafka.brokers},
-        {"client.id", options_.kafka.client_id},
-        {"acks", "all"},
-        {"enable.idempotence", "true"}};
     // -X properties go to both clients, except the consumer's own.
     static constexpr std::string_view kConsumerOnly[] = {
         "group.", "session.", "heartbeat.", "auto.", "enable.auto", "max.poll",
         "partition.assignment", "fetch.", "isolation.", "enable.partition.eof",
         "queued.", "check.crcs"};
+    KafkaSettings producer_settings = options_.kafka;
+    producer_settings.properties.clear();
     for (const auto& [k, v] : options_.kafka.properties) {
       bool consumer_only = false;
       for (std::string_view prefix : kConsumerOnly) {
         consumer_only = consumer_only || k.rfind(prefix, 0) == 0;
       }
-      if (!consumer_only) all.emplace_back(k, v);
+      if (!consumer_only) producer_settings.properties.emplace_back(k, v);
     }
-    for (const auto& [k, v] : all) pconf->set(k, v, error);
+    TWIN_ASSIGN_OR_RETURN(
+        std::unique_ptr<RdKafka::Conf> pconf,
+        MakeKafkaConf(producer_settings, {{"acks", "all"}, {"enable.idempotence", "true"}}));
     pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
     dead_letters_.reset(RdKafka::Producer::create(pconf.get(), error));
     if (!dead_letters_) return Status::Unavailable("dead-letter producer: " + error);

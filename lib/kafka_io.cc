@@ -13,20 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaSettings& settings) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
-  std::vector<std::pair<std::string, std::string>> all = {
-      {"bootstrap.servers", settings.brokers}, {"client.id", settings.client_id}};
-  all.insert(all.end(), settings.properties.begin(), settings.properties.end());
-  for (const auto& [key, value] : all) {
-    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
-      return Status::InvalidArgument("Kafka property '" + key + "': " + error);
-    }
-  }
-  return conf;
-}
-
 // Remembers the first failed delivery.
 class DeliveryReport : public RdKafka::DeliveryReportCb {
  public:
@@ -43,6 +29,22 @@ class DeliveryReport : public RdKafka::DeliveryReportCb {
 
 }  // namespace
 
+Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settings,
+                                                     const KafkaProperties& defaults) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  KafkaProperties all = {{"bootstrap.servers", settings.brokers},
+                         {"client.id", settings.client_id}};
+  all.insert(all.end(), defaults.begin(), defaults.end());
+  all.insert(all.end(), settings.properties.begin(), settings.properties.end());
+  std::string error;
+  for (const auto& [key, value] : all) {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      return Status::InvalidArgument("Kafka property '" + key + "': " + error);
+    }
+  }
+  return conf;
+}
+
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -54,7 +56,7 @@ Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string
 Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       const ProduceOptions& options, const std::atomic<bool>* stop,
                       uint64_t* produced) {
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(settings));
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeKafkaConf(settings));
   DeliveryReport report;
   std::string error;
   conf->set("dr_cb", &report, error);
@@ -113,7 +115,7 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
 
 Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
                       std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured) {
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(settings));
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeKafkaConf(settings));
   std::string error;
   // librdkafka's consumer wants a group id; partitions are assigned by hand
   // and nothing is ever committed, so no group's offsets move.

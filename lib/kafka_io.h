@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -19,13 +20,25 @@
 #include "lib/rebuild.h"
 #include "lib/status.h"
 
+namespace RdKafka {
+class Conf;
+}
+
 namespace twin {
 
 struct KafkaSettings {
   std::string brokers = "localhost:9092";
   std::string client_id = "state-manager";
-  std::vector<std::pair<std::string, std::string>> properties;  // -X key=value
+  std::vector<std::pair<std::string, std::string>> properties;  // -X key=value, in order
 };
+
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+// A librdkafka global configuration: bootstrap.servers and client.id from
+// `settings`, then `defaults`, then the -X properties, which override both.
+// InvalidArgument names a property librdkafka refuses.
+Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settings,
+                                                     const KafkaProperties& defaults = {});
 
 // Parses "key=value" (a -X argument).
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text);

@@ -82,23 +82,14 @@ class PublishRun : public RdKafka::DeliveryReportCb {
 };
 
 Status PublishRun::Connect() {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  std::string error;
   // A design-scale state.full is 7-8 MB: compressed by default, and allowed
   // past librdkafka's 1 MB default (the broker's own limit still applies).
-  std::vector<std::pair<std::string, std::string>> all = {
-      {"bootstrap.servers", options_.kafka.brokers},
-      {"client.id", options_.kafka.client_id},
-      {"acks", "all"},
-      {"enable.idempotence", "true"},
-      {"compression.type", "zstd"},
-      {"message.max.bytes", "67108864"}};
-  all.insert(all.end(), options_.kafka.properties.begin(), options_.kafka.properties.end());
-  for (const auto& [key, value] : all) {
-    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
-      return Status::InvalidArgument("Kafka property '" + key + "': " + error);
-    }
-  }
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
+                        MakeKafkaConf(options_.kafka, {{"acks", "all"},
+                                                       {"enable.idempotence", "true"},
+                                                       {"compression.type", "zstd"},
+                                                       {"message.max.bytes", "67108864"}}));
+  std::string error;
   conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) return Status::Unavailable("Kafka producer: " + error);
