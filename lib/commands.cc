@@ -1,12 +1,14 @@
 #include "lib/commands.h"
 
 #include <istream>
+#include <memory>
 #include <ostream>
 
 #include <spdlog/spdlog.h>
 
 #include "lib/file_io.h"
 #include "lib/json_writer.h"
+#include "lib/kafka_source.h"
 #include "lib/progress.h"
 #include "lib/state_document.h"
 #include "lib/state_stats.h"
@@ -182,7 +184,7 @@ Status RunProduce(const std::string& input, const KafkaSettings& settings,
   return Status::Ok();
 }
 
-Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
+Status RunCapture(const KafkaSettings& settings, const KafkaReadOptions& options,
                   const Io& io, const std::atomic<bool>* stop) {
   uint64_t captured = 0;
   Status status = CaptureRecords(settings, options, *io.out, stop, &captured);
@@ -205,29 +207,60 @@ Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {
                                  "milliseconds, 'beginning' or 'end')");
 }
 
-Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
-                          const std::atomic<bool>* stop) {
+Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
+                  const std::atomic<bool>* stop) {
   CityState state;
+  state.city_id = command.city_id;
   if (!command.base.empty()) {
     TWIN_ASSIGN_OR_RETURN(state, ReadStateFile(command.base, *io.in));
+    if (state.city_id != command.city_id) {
+      return Status::InvalidArgument("rebuild: the base " + DisplayName(command.base) +
+                                     " is for city '" + state.city_id + "', not '" +
+                                     command.city_id + "' (use --city-id)");
+    }
   }
-  TWIN_ASSIGN_OR_RETURN(InputFile input, OpenInput(command.input, *io.in));
-  NdjsonRecordSource source(input.stream, command.input == "-" ? "stdin" : command.input,
-                            input.size);
-  ProgressReporter progress(io.err, io.err_is_terminal, "rebuild");
   RebuildOptions options = command.options;
+  std::unique_ptr<RecordSource> source;
+  const KafkaRecordSource* kafka = nullptr;  // source, when reading Kafka
+  InputFile input;
+  if (command.input.empty()) {
+    KafkaReadOptions read;
+    read.topics.assign(kTopicNames.begin(), kTopicNames.end());
+    if (command.start_at_base && !command.base.empty() && state.timestamp > 0) {
+      options.from_ms = state.timestamp / 1000;
+      spdlog::info("starting at the base's timestamp, {}", FormatMicros(state.timestamp));
+    }
+    read.from_ms = options.from_ms;
+    read.to_ms = options.to_ms;
+    read.with_headers = false;  // the rules read topic, value and timestamp only
+    TWIN_ASSIGN_OR_RETURN(std::unique_ptr<KafkaRecordSource> opened,
+                          KafkaRecordSource::Open(command.kafka, read, stop));
+    kafka = opened.get();
+    source = std::move(opened);
+  } else {
+    TWIN_ASSIGN_OR_RETURN(input, OpenInput(command.input, *io.in));
+    source = std::make_unique<NdjsonRecordSource>(
+        input.stream, command.input == "-" ? "stdin" : command.input, input.size);
+  }
+  ProgressReporter progress(io.err, io.err_is_terminal, "rebuild");
   options.progress = [&progress](const RecordSource& s, const OutcomeCounts& c) {
     progress.Update(s.Done(), s.Total(), c.total());
   };
   OutcomeCounts counts;
-  Status status = Rebuild(&source, options, stop, &state, &counts);
+  Status status = Rebuild(source.get(), options, stop, &state, &counts);
   progress.Finish();
   TWIN_RETURN_IF_ERROR(status.WithContext("rebuild"));
+  if (kafka != nullptr) counts.skipped += kafka->skipped();
 
   *io.err << counts.ToText() << '\n';
   if (!command.summary_json.empty()) {
     TWIN_RETURN_IF_ERROR(
         WriteOutput(command.summary_json, counts.ToJson().dump() + "\n", *io.out));
+  }
+  if (into != nullptr) {
+    TWIN_RETURN_IF_ERROR(into->Replace(state).WithContext("rebuild --into-redis"));
+    spdlog::info("replaced city '{}' in Redis with the rebuilt state", state.city_id);
+    return Status::Ok();
   }
   return WriteOutput(command.output, SerializeCityState(state) + "\n", *io.out);
 }

@@ -13,6 +13,7 @@
 #include "lib/city_state.h"
 #include "lib/json_diff.h"
 #include "lib/kafka_io.h"
+#include "lib/kafka_source.h"
 #include "lib/rebuild.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
@@ -54,19 +55,28 @@ Status SaveCommand(StateStore* store, const std::string& output, const Io& io);
 // the epoch; "beginning" / "end" give nullopt (no bound).
 Result<std::optional<int64_t>> ParseTimeBound(const std::string& text);
 
-struct RebuildFileCommand {
-  std::string input = "-";         // NDJSON recording
+struct RebuildCommand {
+  std::string input;               // NDJSON recording ("-": stdin); empty: Kafka
+  KafkaSettings kafka;             // where to read the nine input topics
   std::string base;                // optional base snapshot
-  std::string output = "-";        // state document
+  bool start_at_base = true;       // from Kafka: no --from starts at the base's time
+  std::string city_id{kDefaultCityId};
+  std::string output = "-";        // state document (unless into a store)
   std::string summary_json;        // optional JSON summary file
   RebuildOptions options;
 };
 
-// twin-replay rebuild --input: applies the recording to the base (or an
-// empty city) and writes the state document. The summary goes to io.err
-// (and to summary_json). Nothing is written when stopped or on error.
-Status RunRebuildFromFile(const RebuildFileCommand& command, const Io& io,
-                          const std::atomic<bool>* stop);
+// twin-replay rebuild: applies the recording, or the nine input topics as
+// Kafka holds them now, to the base (or an empty city) with twin-ingest's
+// rules. The result is for `city_id`; a base for another city is refused.
+// From Kafka with start_at_base, reading starts at the base's `timestamp`
+// (messages at that instant apply again, which the rules make harmless); a
+// recording is applied whole. Writes the state document to
+// `output`, or, with `into`, makes it the store's state in one atomic
+// replacement. The outcome summary goes to io.err (and to summary_json).
+// Nothing is written when stopped or on error.
+Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
+                  const std::atomic<bool>* stop);
 
 // twin-replay produce: sends the recording at `input` ("-": stdin), again
 // and again with `loop`, until the end (or a stop). Logs the count.
@@ -75,7 +85,7 @@ Status RunProduce(const std::string& input, const KafkaSettings& settings,
                   const std::atomic<bool>* stop);
 
 // twin-replay capture: writes the topics' messages to io.out as NDJSON.
-Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
+Status RunCapture(const KafkaSettings& settings, const KafkaReadOptions& options,
                   const Io& io, const std::atomic<bool>* stop);
 
 // twin-diff: what to do with its files.

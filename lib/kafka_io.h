@@ -1,18 +1,14 @@
-// Moving recorded messages in and out of Kafka (twin-replay produce and
-// capture), with librdkafka.
+// Kafka client configuration, and sending recorded messages to Kafka
+// (twin-replay produce), with librdkafka. Reading is in kafka_source.h.
 //
 // Settings pass librdkafka properties through unchanged (kcat's -X model).
-// Capture uses no consumer group (partitions are assigned, offsets never
-// committed), so it never moves a service's offsets. Not synchronised;
-// `stop` may be set from a signal handler.
+// Not synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_KAFKA_IO_H_
 #define TWIN_LIB_KAFKA_IO_H_
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
-#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,19 +50,6 @@ struct ProduceOptions {
 Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       const ProduceOptions& options, const std::atomic<bool>* stop,
                       uint64_t* produced);
-
-struct CaptureOptions {
-  std::vector<std::string> topics;
-  std::optional<int64_t> from_ms;  // skip earlier messages
-  std::optional<int64_t> to_ms;    // skip later messages
-};
-
-// Writes every message of `topics`, up to the end offsets they had when the
-// capture started, to `out` as NDJSON records. Where the broker cannot look
-// offsets up by time, it reads from the earliest offset and skips by message
-// timestamp (and logs that it does).
-Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
-                      std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured);
 
 }  // namespace twin
 

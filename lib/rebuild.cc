@@ -71,6 +71,11 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
   }
   *counts = applier.counts();
   counts->Merge(skipped);
+  // A signal can also end the input early (a read interrupted on a pipe):
+  // whatever the source said, a stopped rebuild is incomplete.
+  if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+    return Status::Cancelled("stopped by a signal");
+  }
   return status;
 }
 

@@ -74,5 +74,29 @@ TEST_CASE("a set stop flag cancels the rebuild") {
   CHECK(counts.total() == 0);
 }
 
+// Ends its input as soon as a signal has arrived, as a pipe read interrupted
+// by SIGINT can.
+class InterruptedSource : public RecordSource {
+ public:
+  explicit InterruptedSource(std::atomic<bool>* stop) : stop_(stop) {}
+  Result<std::optional<Record>> Next() override {
+    stop_->store(true);
+    return std::optional<Record>();
+  }
+  uint64_t Done() const override { return 0; }
+  uint64_t Total() const override { return 0; }
+
+ private:
+  std::atomic<bool>* stop_;
+};
+
+TEST_CASE("a rebuild whose input ends because of a signal is cancelled, not complete") {
+  std::atomic<bool> stop{false};
+  InterruptedSource source(&stop);
+  CityState state;
+  OutcomeCounts counts;
+  CHECK(Rebuild(&source, {}, &stop, &state, &counts).code() == StatusCode::kCancelled);
+}
+
 }  // namespace
 }  // namespace twin

@@ -1,0 +1,216 @@
+#include "lib/kafka_source.h"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+
+namespace twin {
+namespace {
+
+constexpr int kMetadataTimeoutMs = 10000;
+
+// Owns a vector of librdkafka TopicPartitions.
+struct Partitions {
+  std::vector<RdKafka::TopicPartition*> list;
+  ~Partitions() { RdKafka::TopicPartition::destroy(list); }
+};
+
+// Moves each partition's start to the first offset at or after `from_ms`
+// where the broker can say. Returns false if it could not for some.
+bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t from_ms, Partitions* assignment) {
+  Partitions times;
+  for (const RdKafka::TopicPartition* tp : assignment->list) {
+    times.list.push_back(
+        RdKafka::TopicPartition::create(tp->topic(), tp->partition(), from_ms));
+  }
+  const bool looked_up =
+      consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) == RdKafka::ERR_NO_ERROR;
+  bool all_found = looked_up;
+  for (size_t i = 0; i < times.list.size(); ++i) {
+    if (looked_up && times.list[i]->offset() >= 0) {
+      assignment->list[i]->set_offset(times.list[i]->offset());
+    } else {
+      all_found = false;
+    }
+  }
+  return all_found;
+}
+
+}  // namespace
+
+// Remembers since when librdkafka has reported every broker down; cleared
+// when a message arrives. Called on the consuming thread (from consume()).
+class KafkaRecordSource::BrokerWatch : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() == RdKafka::Event::EVENT_ERROR &&
+        event.err() == RdKafka::ERR__ALL_BROKERS_DOWN && !down_since) {
+      spdlog::warn("reading Kafka: all brokers are down: {}", event.str());
+      down_since = std::chrono::steady_clock::now();
+    }
+  }
+  std::optional<std::chrono::steady_clock::time_point> down_since;
+};
+
+Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
+    const KafkaSettings& settings, const KafkaReadOptions& options,
+    const std::atomic<bool>* stop) {
+  // librdkafka's consumer wants a group id, but with partitions assigned by
+  // hand and nothing committed the group never joins and no offsets move.
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
+                        MakeKafkaConf(settings, {{"group.id", "twin-replay-reader"},
+                                                 {"enable.auto.commit", "false"},
+                                                 {"enable.auto.offset.store", "false"},
+                                                 {"enable.partition.eof", "false"}}));
+  std::string error;
+  std::unique_ptr<KafkaRecordSource> source(new KafkaRecordSource());
+  source->options_ = options;
+  source->brokers_ = settings.brokers;
+  source->stop_ = stop;
+  source->watch_ = std::make_unique<BrokerWatch>();
+  conf->set("event_cb", static_cast<RdKafka::EventCb*>(source->watch_.get()), error);
+  source->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!source->consumer_) return Status::Unavailable("Kafka consumer: " + error);
+  RdKafka::KafkaConsumer* consumer = source->consumer_.get();
+
+  Partitions assignment;
+  for (const std::string& topic : options.topics) {
+    std::unique_ptr<RdKafka::Topic> handle(
+        RdKafka::Topic::create(consumer, topic, nullptr, error));
+    RdKafka::Metadata* raw = nullptr;
+    if (!handle ||
+        consumer->metadata(false, handle.get(), &raw, kMetadataTimeoutMs) !=
+            RdKafka::ERR_NO_ERROR ||
+        raw == nullptr) {
+      return Status::Unavailable("no metadata for topic '" + topic + "' from " +
+                                 settings.brokers);
+    }
+    std::unique_ptr<RdKafka::Metadata> metadata(raw);
+    for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
+      if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        spdlog::debug("topic '{}' does not exist: nothing to read", topic);
+        continue;
+      }
+      if (t->err() != RdKafka::ERR_NO_ERROR) {
+        return Status::Unavailable("metadata of topic '" + topic + "': " +
+                                   RdKafka::err2str(t->err()));
+      }
+      for (const RdKafka::PartitionMetadata* p : *t->partitions()) {
+        int64_t low = 0, high = 0;
+        if (consumer->query_watermark_offsets(topic, p->id(), &low, &high,
+                                              kMetadataTimeoutMs) != RdKafka::ERR_NO_ERROR) {
+          return Status::Unavailable("offsets of '" + topic + "' from " + settings.brokers);
+        }
+        if (high <= low) continue;  // empty
+        source->end_[{topic, p->id()}] = high;
+        assignment.list.push_back(RdKafka::TopicPartition::create(topic, p->id(), low));
+      }
+    }
+  }
+  if (options.from_ms && !assignment.list.empty() &&
+      !SeekToTime(consumer, *options.from_ms, &assignment)) {
+    spdlog::info("the broker cannot look offsets up by time: reading from the earliest "
+                 "offset and skipping by message timestamp");
+  }
+  // Partitions whose start is already at their end have nothing to read.
+  Partitions to_read;
+  for (RdKafka::TopicPartition*& tp : assignment.list) {
+    const int64_t end = source->end_[{tp->topic(), tp->partition()}];
+    if (tp->offset() >= end) {
+      source->end_.erase({tp->topic(), tp->partition()});
+      continue;
+    }
+    source->total_ += static_cast<uint64_t>(end - tp->offset());
+    to_read.list.push_back(tp);
+    tp = nullptr;
+  }
+  source->unfinished_ = to_read.list.size();
+  if (!to_read.list.empty() && consumer->assign(to_read.list) != RdKafka::ERR_NO_ERROR) {
+    return Status::Unavailable("cannot assign the partitions to read");
+  }
+  return source;
+}
+
+KafkaRecordSource::~KafkaRecordSource() {
+  if (consumer_) consumer_->close();
+}
+
+Result<std::optional<Record>> KafkaRecordSource::Next() {
+  while (unfinished_ > 0) {
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("stopped by a signal");
+    }
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(500));
+    if (message->err() == RdKafka::ERR__TIMED_OUT ||
+        message->err() == RdKafka::ERR__PARTITION_EOF) {
+      if (watch_->down_since &&
+          std::chrono::steady_clock::now() - *watch_->down_since >
+              std::chrono::milliseconds(options_.broker_down_timeout_ms)) {
+        return Status::Unavailable("reading Kafka: every broker of " + brokers_ +
+                                   " has been down for " +
+                                   std::to_string(options_.broker_down_timeout_ms / 1000) +
+                                   " s");
+      }
+      continue;
+    }
+    if (message->err() == RdKafka::ERR__TRANSPORT) {
+      // One lost connection: librdkafka reconnects and fetches again.
+      spdlog::warn("reading Kafka: {} (retrying)", message->errstr());
+      continue;
+    }
+    if (message->err() != RdKafka::ERR_NO_ERROR) {
+      const std::string where =
+          message->topic_name().empty() ? "Kafka" : "'" + message->topic_name() + "'";
+      return Status::Unavailable("reading " + where + ": " + message->errstr());
+    }
+    watch_->down_since.reset();
+    auto it = end_.find({message->topic_name(), message->partition()});
+    if (it == end_.end() || message->offset() >= it->second) continue;
+    ++read_;
+    if (message->offset() + 1 >= it->second) --unfinished_;
+    const int64_t timestamp = message->timestamp().timestamp;
+    if ((options_.from_ms && timestamp < *options_.from_ms) ||
+        (options_.to_ms && timestamp > *options_.to_ms)) {
+      ++skipped_;
+      continue;
+    }
+    Record r;
+    r.topic = message->topic_name();
+    r.partition = message->partition();
+    r.offset = message->offset();
+    r.timestamp_ms = timestamp;
+    if (message->key() != nullptr) r.key = *message->key();
+    if (options_.with_headers) {
+      if (RdKafka::Headers* headers = message->headers()) {
+        for (const RdKafka::Headers::Header& h : headers->get_all()) {
+          r.headers.emplace_back(
+              h.key(), std::string(static_cast<const char*>(h.value()), h.value_size()));
+        }
+      }
+    }
+    r.value.assign(static_cast<const char*>(message->payload()), message->len());
+    return std::optional<Record>(std::move(r));
+  }
+  return std::optional<Record>();
+}
+
+Status CaptureRecords(const KafkaSettings& settings, const KafkaReadOptions& options,
+                      std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured) {
+  *captured = 0;
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<KafkaRecordSource> source,
+                        KafkaRecordSource::Open(settings, options, stop));
+  while (true) {
+    TWIN_ASSIGN_OR_RETURN(std::optional<Record> record, source->Next());
+    if (!record) break;
+    out << FormatRecord(*record) << '\n';
+    if (!out) return Status::IoError("writing the capture failed");
+    ++*captured;
+  }
+  out.flush();
+  if (!out) return Status::IoError("writing the capture failed");
+  return Status::Ok();
+}
+
+}  // namespace twin

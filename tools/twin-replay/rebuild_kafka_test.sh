@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# twin-replay rebuild from Kafka (no --input) against the local broker and a
+# real redis-server: it equals what twin-ingest leaves in Redis for the same
+# messages, --to and --base split the stream exactly, --into-redis replaces
+# the state atomically, and SIGINT or a lost broker writes nothing.
+source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
+  source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
+twin_use_tools
+T=$TWIN_TMP
+D=$TWIN_TESTDATA
+fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
+# Small fetches make reading slow (seconds for these 20,000 messages) without
+# changing what is read: room to interrupt a rebuild part-way.
+slow="-X fetch.message.max.bytes=2000 -X queued.max.messages.kbytes=16"
+
+start_redis
+start_broker --partitions 4
+export REDIS_URL=$REDIS_TEST_URL KAFKA_BROKERS=$KAFKA_TEST_BROKERS
+
+# A generated stream with bad messages (5%), stale ones (the generator's, plus
+# a re-sent slice dated an hour earlier) and exact duplicates.
+twin-gen city -o $T/city.json
+twin-gen stream --messages 20000 --step-us 1000 --bad-share 0.05 -o $T/stream.ndjson
+sed -n '1000,1500p' $T/stream.ndjson | sed 's/T08:00:/T07:00:/g' > $T/stale.ndjson
+sed -n '3000,3200p' $T/stream.ndjson > $T/again.ndjson
+cat $T/stream.ndjson $T/stale.ndjson $T/again.ndjson > $T/all.ndjson
+twin-replay produce $T/all.ndjson 2>/dev/null
+
+twin-snapshot load $T/city.json
+check "twin-ingest reads the stream" bash -c \
+  "timeout 180 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> $T/ingest.log"
+twin-snapshot save -o $T/ingested.json
+
+check "rebuild from Kafka equals what twin-ingest left in Redis" bash -c \
+  "twin-replay rebuild --base $T/city.json -o $T/rebuilt.json --summary-json $T/summary.json 2> $T/rebuild.log &&
+   cmp $T/rebuilt.json $T/ingested.json"
+check "it counted stale and rejected messages" bash -c \
+  "grep -q '\"stale\":[1-9]' $T/summary.json && grep -q '\"rejected\":[1-9]' $T/summary.json"
+check "it says it reads from the earliest offset where the broker cannot look times up" \
+  grep -q "cannot look offsets up by time" $T/rebuild.log
+check "rebuild from Kafka equals rebuild of the recording" bash -c \
+  "twin-replay rebuild --base $T/city.json --input $T/all.ndjson 2>/dev/null | cmp - $T/rebuilt.json"
+check "rebuild --from beginning without a base works from an empty city" bash -c \
+  "twin-replay rebuild --from beginning 2>/dev/null | twin-snapshot validate -"
+check "the service's group offsets did not move: its restart reads nothing" bash -c \
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> $T/ingest2.log;
+   grep -q 'stopped after 0 messages' $T/ingest2.log"
+
+# --- --to and --base split the stream exactly ------------------------------
+# The recording's first 10,000 messages end at a millisecond of their own;
+# the stale re-sends are dated earlier than it, so they belong to the prefix.
+mid=$(sed -n 10000p $T/stream.ndjson | sed -E 's/.*"timestamp":([0-9]+).*/\1/')
+check "the cut is clean (the next message is later)" bash -c \
+  "sed -n 10001p $T/stream.ndjson | grep -qv '\"timestamp\":$mid,'"
+head -n 10000 $T/stream.ndjson > $T/prefix.ndjson
+cat $T/stale.ndjson >> $T/prefix.ndjson
+check "rebuild --to a time mid-stream equals a rebuild of the stream's prefix" bash -c \
+  "twin-replay rebuild --base $T/city.json --to $mid -o $T/mid.json 2>/dev/null &&
+   twin-replay rebuild --base $T/city.json --input $T/prefix.ndjson 2>/dev/null | cmp - $T/mid.json"
+check "--to cut the state short of the whole" bash -c "! cmp -s $T/mid.json $T/rebuilt.json"
+check "--base snapshot plus the rest of the stream equals the whole" bash -c \
+  "twin-replay rebuild --base $T/mid.json -o $T/rest.json 2> $T/rest.log && cmp $T/rest.json $T/rebuilt.json"
+check "with --base it starts at the base's timestamp" bash -c \
+  "grep -q \"starting at the base's timestamp\" $T/rest.log &&
+   grep -q 'outside the time window' $T/rest.log"
+check "a base for another city is refused" expect_exit 1 \
+  twin-replay rebuild --base $T/city.json --city-id elsewhere -o $T/never.json
+check "... and nothing is written" test ! -e $T/never.json
+
+# --- --into-redis ------------------------------------------------------------
+twin-snapshot load "$D/city/small-city.json"
+check "rebuild --into-redis replaces the city's state" bash -c \
+  "twin-replay rebuild --base $T/city.json --into-redis 2>/dev/null &&
+   twin-snapshot save | cmp - $T/rebuilt.json"
+check "--into-redis and -o together are a usage error" expect_exit 2 \
+  twin-replay rebuild --into-redis -o $T/x.json
+check "--into-redis with Redis unreachable fails before reading Kafka" bash -c \
+  "! twin-replay rebuild --into-redis --redis redis://127.0.0.1:1 2> $T/noredis.log &&
+   grep -qi 'redis' $T/noredis.log"
+
+# --- SIGINT and a lost broker write nothing -----------------------------------
+twin-snapshot load "$D/city/small-city.json"
+twin-snapshot save -o $T/before.json
+twin-replay rebuild --base $T/city.json $slow --into-redis 2> $T/sigint-redis.log &
+pid=$!
+sleep 1.5
+kill -INT $pid
+timeout 30 tail --pid=$pid -f /dev/null
+kill -9 $pid 2>/dev/null
+wait $pid
+check "SIGINT mid-rebuild exits 130" test $? = 130
+check "... and leaves Redis unchanged" bash -c "twin-snapshot save | cmp - $T/before.json"
+
+twin-replay rebuild --base $T/city.json $slow -o $T/interrupted.json 2> $T/sigint-file.log &
+pid=$!
+sleep 1.5
+kill -INT $pid
+timeout 30 tail --pid=$pid -f /dev/null
+kill -9 $pid 2>/dev/null
+wait $pid
+check "SIGINT mid-rebuild to a file exits 130" test $? = 130
+check "... and leaves no output file" bash -c "test ! -e $T/interrupted.json && ! ls $T | grep -q interrupted"
+
+twin-replay rebuild --base $T/city.json $slow -o $T/lost.json 2> $T/lost.log &
+pid=$!
+sleep 1.5
+kill -9 "$BROKER_PID"
+timeout 60 tail --pid=$pid -f /dev/null
+kill -9 $pid 2>/dev/null  # a hang is a failure, not a stuck test
+wait $pid
+check "a broker lost mid-rebuild is exit 1" test $? = 1
+check "... with an error that names Kafka" grep -qi "kafka\|broker" $T/lost.log
+check "... and no output file" test ! -e $T/lost.json
+
+twin_summary
