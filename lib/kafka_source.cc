@@ -127,6 +127,8 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
     tp = nullptr;
   }
   source->unfinished_ = to_read.list.size();
+  spdlog::info("reading {} messages from {} partitions of {} topics", source->total_,
+               to_read.list.size(), options.topics.size());
   if (!to_read.list.empty() && consumer->assign(to_read.list) != RdKafka::ERR_NO_ERROR) {
     return Status::Unavailable("cannot assign the partitions to read");
   }
@@ -169,7 +171,15 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
     auto it = end_.find({message->topic_name(), message->partition()});
     if (it == end_.end() || message->offset() >= it->second) continue;
     ++read_;
-    if (message->offset() + 1 >= it->second) --unfinished_;
+    if (message->offset() + 1 >= it->second) {
+      --unfinished_;
+      // Stop fetching it: a partition at its end would otherwise be polled
+      // again and again, costing the broker more than the reading does.
+      Partitions done;
+      done.list.push_back(
+          RdKafka::TopicPartition::create(message->topic_name(), message->partition()));
+      consumer_->pause(done.list);
+    }
     const int64_t timestamp = message->timestamp().timestamp;
     if ((options_.from_ms && timestamp < *options_.from_ms) ||
         (options_.to_ms && timestamp > *options_.to_ms)) {
