@@ -9,6 +9,7 @@
 #include "lib/http_server.h"
 #include "lib/json_diff.h"
 #include "lib/json_writer.h"
+#include "lib/state_delta.h"
 #include "lib/state_document.h"
 #include "lib/timestamp.h"
 
@@ -58,13 +59,14 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   Status Connect();
   bool Reload();
   bool FollowFeed();
-  std::shared_ptr<PublishedDocument> Snapshot();
+  // Stamps the mirror with the time now; returns it formatted.
+  std::string StampNow();
   bool Send(const std::string& topic, const std::string& value,
             const std::vector<std::pair<std::string, std::string>>& headers);
-  bool PublishFull();
+  bool PublishFull(Clock::time_point start);
   // How long a publish waits for the broker's acknowledgement.
   int ack_timeout_ms_ = 60000;
-  bool PublishIncremental();
+  bool PublishIncremental(Clock::time_point start);
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
                  double ms);
 
@@ -74,6 +76,8 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   std::unique_ptr<RdKafka::Producer> producer_;
   CityState mirror_;
   uint64_t cursor_ = 0;
+  ChangeLog changes_;        // entities changed since last_, at their values there
+  bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<const PublishedDocument> last_;
   uint64_t next_sequence_ = 1;
   bool delivered_ = false;
@@ -102,6 +106,8 @@ bool PublishRun::Reload() {
     mirror_ = CityState();
     mirror_.city_id = options_.city_id;
     cursor_ = 0;
+    changes_.Clear();
+    whole_diff_ = true;
     return true;
   }
   if (!stored.ok()) {
@@ -110,6 +116,8 @@ bool PublishRun::Reload() {
   }
   mirror_ = std::move(stored->state);
   cursor_ = stored->cursor;
+  changes_.Clear();
+  whole_diff_ = true;
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   ++owner_->metrics_.reloads;
   return true;
@@ -135,6 +143,7 @@ bool PublishRun::FollowFeed() {
       if (*meta) {
         bool created;
         District& district = mirror_.EnsureDistrict(id, &created);
+        if (created) changes_.NoteNewDistrict(id);
         district.fields = (*meta)->fields;
         district.graph_fields = (*meta)->graph_fields;
       }
@@ -144,25 +153,26 @@ bool PublishRun::FollowFeed() {
     for (size_t i = 0; i < feed->changed.size(); ++i) {
       const EntityRef& ref = feed->changed[i];
       if (!(*values)[i]) continue;
+      EntityMap* entities;
       if (IsDistrictScoped(ref.kind)) {
         bool created;
-        mirror_.EnsureDistrict(ref.district_id, &created).Of(ref.kind)[ref.id] = *(*values)[i];
+        entities = &mirror_.EnsureDistrict(ref.district_id, &created).Of(ref.kind);
+        if (created) changes_.NoteNewDistrict(ref.district_id);
       } else {
-        mirror_.CityEntities(ref.kind)[ref.id] = *(*values)[i];
+        entities = &mirror_.CityEntities(ref.kind);
       }
+      auto [it, inserted] = entities->try_emplace(ref.id);
+      changes_.Note(ref, inserted ? nullptr : &it->second);
+      it->second = std::move(*(*values)[i]);
     }
     cursor_ = feed->cursor;
   }
 }
 
-std::shared_ptr<PublishedDocument> PublishRun::Snapshot() {
+std::string PublishRun::StampNow() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   mirror_.timestamp = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  auto document = std::make_shared<PublishedDocument>();
-  document->text = SerializeCityState(mirror_);
-  document->document = Json::parse(document->text);
-  document->timestamp = FormatMicros(mirror_.timestamp);
-  return document;
+  return FormatMicros(mirror_.timestamp);
 }
 
 bool PublishRun::Send(const std::string& topic, const std::string& value,
@@ -203,9 +213,10 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   m.last_publish_ms = ms;
 }
 
-bool PublishRun::PublishFull() {
-  const auto start = Clock::now();
-  std::shared_ptr<PublishedDocument> document = Snapshot();
+bool PublishRun::PublishFull(Clock::time_point start) {
+  auto document = std::make_shared<PublishedDocument>();
+  document->timestamp = StampNow();
+  document->text = SerializeCityState(mirror_);
   document->sequence = next_sequence_;
   if (!Send(options_.full_topic, document->text,
             {{"type", "full-state"}, {"version", "1.0"},
@@ -219,15 +230,29 @@ bool PublishRun::PublishFull() {
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
                document->text.size(), ms);
   Published(document, true, document->text.size(), ms);
+  changes_.Clear();
+  whole_diff_ = false;
   return true;
 }
 
-bool PublishRun::PublishIncremental() {
-  const auto start = Clock::now();
-  std::shared_ptr<PublishedDocument> document = Snapshot();
-  std::optional<Json> delta = Diff(last_->document, document->document);
-  // Only the timestamp moved: no entity changed, nothing to send.
-  if (!delta || (delta->size() == 1 && delta->contains("timestamp"))) return true;
+bool PublishRun::PublishIncremental(Clock::time_point start) {
+  if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
+  auto document = std::make_shared<PublishedDocument>();
+  document->timestamp = StampNow();
+  std::optional<Json> delta;
+  if (whole_diff_) {
+    document->text = SerializeCityState(mirror_);
+    delta = Diff(last_->Document(), Json::parse(document->text));
+    // Only the timestamp moved: no entity changed.
+    if (delta && delta->size() == 1 && delta->contains("timestamp")) delta.reset();
+  } else {
+    delta = ComposeDelta(mirror_, changes_, last_->timestamp, document->timestamp);
+  }
+  if (!delta) {  // changed and changed back: S(k-1) is the current state
+    changes_.Clear();
+    whole_diff_ = false;
+    return true;
+  }
   document->sequence = next_sequence_;
   std::string value;
   {
@@ -247,13 +272,19 @@ bool PublishRun::PublishIncremental() {
              {"previousTimestamp", last_->timestamp}})) {
     std::lock_guard<std::mutex> lock(owner_->mutex_);
     ++owner_->metrics_.failures;
-    return false;  // the next delta is again computed from last_
+    return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
   ++next_sequence_;
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  spdlog::info("Published incremental state, sequence {}, delta {} bytes ({:.1f}% of the full "
-               "state), {:.0f} ms", document->sequence, value.size(),
-               100.0 * value.size() / document->text.size(), ms);
+  const size_t changed = changes_.size();
+  changes_.Clear();
+  whole_diff_ = false;
+  // The whole document, for /api/state: after the acknowledgement, outside
+  // the tick's latency (its cost follows the city's size, not the change).
+  if (document->text.empty()) document->text = SerializeCityState(mirror_);
+  spdlog::info("Published incremental state, sequence {}, {} changed entities, delta {} bytes "
+               "({:.1f}% of the full state), {:.1f} ms", document->sequence, changed,
+               value.size(), 100.0 * value.size() / document->text.size(), ms);
   Published(document, false, value.size(), ms);
   return true;
 }
@@ -268,10 +299,10 @@ Status PublishRun::Run() {
   // bounded wait for the acknowledgement) and reports; the service retries.
   if (options_.once) {
     ack_timeout_ms_ = 30000;
-    if (PublishFull()) return Status::Ok();
+    if (PublishFull(Clock::now())) return Status::Ok();
     return Status::Unavailable("the state.full was not acknowledged by " + options_.kafka.brokers);
   }
-  while (!PublishFull()) {
+  while (!PublishFull(Clock::now())) {
     if (Stopping()) return Status::Unavailable("could not publish the first state.full");
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -284,16 +315,16 @@ Status PublishRun::Run() {
     if (now >= next_full) {
       next_full = now + std::chrono::milliseconds(options_.full_interval_ms);
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
-      if (FollowFeed()) PublishFull();
+      if (FollowFeed()) PublishFull(now);
     } else if (now >= next_incremental) {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
-      if (FollowFeed()) PublishIncremental();
+      if (FollowFeed()) PublishIncremental(now);
     }
   }
   // A final state.full on a clean stop, waiting less: a stop must not hang
   // on a broker that is gone.
   ack_timeout_ms_ = 10000;
-  if (FollowFeed() && PublishFull()) return Status::Ok();
+  if (FollowFeed() && PublishFull(Clock::now())) return Status::Ok();
   return Status::Unavailable("the final state.full could not be published");
 }
 

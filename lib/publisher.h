@@ -1,13 +1,16 @@
 // The twin-publish loop: state.full and state.incremental as state-rules.md
 // §3 says.
 //
-// The publisher keeps the last document the broker really acknowledged,
-// S(k-1), and a mirror of the city that it keeps current from the store's
-// change feed (reading the whole state again when the feed says `reload`).
-// An incremental message k carries Diff(S(k-1), S(k)) computed by the
-// jsondiffpatch-compatible engine, so jsondiffpatch.patch(S(k-1), delta)
-// deep-equals S(k). A failed publish does not use up its sequence number
-// and the next delta is again computed from S(k-1).
+// The publisher keeps a mirror of the city current from the store's change
+// feed, and, for each entity changed since the last document the broker
+// really acknowledged, S(k-1), its value there (a ChangeLog). An incremental
+// message k carries the delta composed from those entities alone
+// (state_delta.h), equal to the jsondiffpatch-compatible Diff(S(k-1), S(k)),
+// so jsondiffpatch.patch(S(k-1), delta) deep-equals S(k) and a tick costs in
+// proportion to what changed. After the feed says `reload` (the mirror is
+// read whole again), the next delta diffs the two whole documents instead.
+// A failed publish does not use up its sequence number, and the next delta
+// is again computed from S(k-1).
 //
 // Run() is single-threaded; Last() and Metrics() may be called from other
 // threads (the HTTP server).
@@ -37,19 +40,27 @@ struct PublishOptions {
   bool once = false;  // publish one state.full and return
 };
 
-// A document the broker acknowledged.
+// A document the broker acknowledged. Immutable once shared.
 struct PublishedDocument {
   uint64_t sequence = 0;
   std::string timestamp;
-  Json document;
   std::string text;
+  // `text` parsed, on first use (thread-safe).
+  const Json& Document() const {
+    std::call_once(parsed_, [this] { document_ = Json::parse(text); });
+    return document_;
+  }
+
+ private:
+  mutable std::once_flag parsed_;
+  mutable Json document_;
 };
 
 struct PublishMetrics {
   uint64_t full = 0, incremental = 0, failures = 0, reloads = 0;
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
-  double last_publish_ms = 0;
+  double last_publish_ms = 0;  // tick start (feed read) to the broker's ack
   std::string ToPrometheus() const;
 };
 

@@ -33,7 +33,7 @@ HttpServer::Handler Part(const Publisher* publisher,
 std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publisher) {
   auto member = [](const char* name) {
     return [name](const PublishedDocument& d, const std::vector<std::string>&) {
-      return Json200(ToJsonText(d.document.at(name)), d.sequence);
+      return Json200(ToJsonText(d.Document().at(name)), d.sequence);
     };
   };
   return {
@@ -45,7 +45,7 @@ std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publi
       {"/api/state/emergencyServices", Part(publisher, member("emergencyServices"))},
       {"/api/state/districts/([^/]+)",
        Part(publisher, [](const PublishedDocument& d, const std::vector<std::string>& m) {
-         for (const Json& district : d.document.at("districts")) {
+         for (const Json& district : d.Document().at("districts")) {
            if (district.at("districtId") == m.at(1)) return Json200(ToJsonText(district), d.sequence);
          }
          return Error(404, "no district '" + m.at(1) + "'");

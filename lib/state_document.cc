@@ -353,6 +353,14 @@ std::string SerializeCityState(const CityState& state) {
   return out;
 }
 
+std::string SerializeDistrict(const District& district) {
+  std::string out;
+  JsonWriter w(&out);
+  WriteDistrict(&w, district);
+  w.Flush();
+  return out;
+}
+
 Json CityStateToJson(const CityState& state) {
   return Json::parse(SerializeCityState(state));
 }

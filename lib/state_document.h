@@ -40,6 +40,9 @@ Result<CityState> ParseCityState(std::string_view text,
 // The canonical document text of `state` (no trailing newline).
 std::string SerializeCityState(const CityState& state);
 
+// One district object as SerializeCityState writes it inside `districts`.
+std::string SerializeDistrict(const District& district);
+
 // The document as a JSON value (for diffing and HTTP), equal to parsing
 // SerializeCityState(state).
 Json CityStateToJson(const CityState& state);

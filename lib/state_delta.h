@@ -1,0 +1,65 @@
+// The jsondiffpatch delta between two published states, computed from what
+// changed instead of from the two whole documents: twin-publish's
+// incremental path, whose cost follows the number of changed entities (plus
+// one walk of each entity array that holds a change, to find indices).
+//
+// A ChangeLog remembers, for every entity changed since the last published
+// state S(k-1), its value in S(k-1) (or that it was absent), and the
+// districts S(k-1) did not have. ComposeDelta() then builds, for the current
+// state S(k), the delta that Diff(S(k-1), S(k)) gives (state_document.h's
+// layout; jsondiffpatch's array deltas with right-side indices), entity by
+// entity: a changed entity is a nested Diff of its two values, a new one an
+// insertion, a new district one insertion of the whole district.
+//
+// Precondition: S(k-1) and S(k) differ only in the logged entities and
+// districts (and the timestamp); district fields, city fields and removals
+// are outside it (a whole reload is; callers diff whole documents then).
+// Not synchronised.
+#ifndef TWIN_LIB_STATE_DELTA_H_
+#define TWIN_LIB_STATE_DELTA_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "lib/city_state.h"
+#include "lib/json_diff.h"
+
+namespace twin {
+
+class ChangeLog {
+ public:
+  // Records that `ref` changes; `before` is its value in the published state
+  // (nullptr: it had none). Only the first note of a ref since Clear()
+  // counts, so later changes keep the published value.
+  void Note(const EntityRef& ref, const Json* before);
+  // Records that `district_id` is not in the published state.
+  void NoteNewDistrict(const std::string& district_id);
+  void Clear();
+  bool empty() const { return entities_.empty() && new_districts_.empty(); }
+  size_t size() const;
+
+ private:
+  friend std::optional<Json> ComposeDelta(const CityState&, const ChangeLog&,
+                                          const std::string&, const std::string&,
+                                          const DiffOptions&);
+  // (district id, or "" for city-wide kinds; kind) -> id -> published value.
+  using Group = std::map<std::string, std::optional<Json>, std::less<>>;
+  std::map<std::pair<std::string, EntityKind>, Group> entities_;
+  std::set<std::string, std::less<>> new_districts_;
+};
+
+// The delta from the published state (described by `changes` against
+// `current`, with timestamp `before_timestamp`) to `current` (with timestamp
+// `after_timestamp`); nullopt when no entity differs, whatever the
+// timestamps.
+std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
+                                 const std::string& before_timestamp,
+                                 const std::string& after_timestamp,
+                                 const DiffOptions& options = {});
+
+}  // namespace twin
+
+#endif  // TWIN_LIB_STATE_DELTA_H_

@@ -1,0 +1,148 @@
+#include "lib/state_delta.h"
+
+#include <random>
+
+#include <catch2/catch.hpp>
+
+#include "lib/state_document.h"
+
+namespace twin {
+namespace {
+
+std::string Id(const char* prefix, int n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s-%04d", prefix, n);
+  return buf;
+}
+
+// A city with three districts of every district kind, and buses.
+CityState SmallCity() {
+  CityState state;
+  state.timestamp = 1'000'000;
+  for (int d = 1; d <= 3; ++d) {
+    bool created;
+    District& district = state.EnsureDistrict(Id("district", d * 2), &created);
+    district.fields = {{"name", "D" + std::to_string(d)}};
+    for (int i = 0; i < 40; i += 2) {
+      district.Of(EntityKind::kSensor)[Id("sensor", i)] =
+          Json{{"sensorId", Id("sensor", i)}, {"value", i}, {"status", "active"}};
+      district.Of(EntityKind::kEdge)[Id("edge", i)] =
+          Json{{"edgeId", Id("edge", i)},
+               {"trafficConditions", {{"averageSpeed", 40.5}, {"incidents", Json::array()}}}};
+      district.Of(EntityKind::kBuilding)[Id("building", i)] =
+          Json{{"buildingId", Id("building", i)}, {"sensors", Json::array()}};
+    }
+  }
+  for (int i = 0; i < 30; i += 3) {
+    state.CityEntities(EntityKind::kBus)[Id("bus", i)] = Json{{"busId", Id("bus", i)}, {"speed", i}};
+  }
+  return state;
+}
+
+// Makes one random change to `state`, noting it in `log` first.
+void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
+  auto pick = [rng](int n) { return static_cast<int>((*rng)() % n); };
+  const int what = pick(6);
+  if (what == 5) {  // a new district, sometimes with entities
+    const std::string id = Id("district", 1 + pick(9));
+    bool created;
+    District& district = state->EnsureDistrict(id, &created);
+    if (created) {
+      log->NoteNewDistrict(id);
+      district.fields = {{"name", "District " + id}};
+    }
+    EntityRef ref{EntityKind::kSensor, id, Id("sensor", pick(50))};
+    auto& sensors = district.Of(EntityKind::kSensor);
+    auto it = sensors.find(ref.id);
+    log->Note(ref, it == sensors.end() ? nullptr : &it->second);
+    sensors[ref.id]["sensorId"] = ref.id;
+    sensors[ref.id]["value"] = pick(1000);
+    return;
+  }
+  if (what == 4) {  // a bus, new or changed
+    EntityRef ref{EntityKind::kBus, "", Id("bus", pick(40))};
+    auto& buses = state->CityEntities(EntityKind::kBus);
+    auto it = buses.find(ref.id);
+    log->Note(ref, it == buses.end() ? nullptr : &it->second);
+    buses[ref.id]["busId"] = ref.id;
+    buses[ref.id]["speed"] = pick(3) == 0 ? Json(pick(90) + 0.5) : Json(pick(90));
+    return;
+  }
+  auto district_it = state->districts().begin();
+  std::advance(district_it, pick(static_cast<int>(state->districts().size())));
+  bool created;
+  District& district = state->EnsureDistrict(district_it->first, &created);
+  const EntityKind kind =
+      what == 0 ? EntityKind::kSensor : what == 1 ? EntityKind::kEdge : EntityKind::kBuilding;
+  const char* prefix = what == 0 ? "sensor" : what == 1 ? "edge" : "building";
+  EntityRef ref{kind, district.id, Id(prefix, pick(45))};
+  auto& entities = district.Of(kind);
+  auto it = entities.find(ref.id);
+  log->Note(ref, it == entities.end() ? nullptr : &it->second);
+  Json& entity = entities[ref.id];
+  entity[std::string(Info(kind).id_field)] = ref.id;
+  switch (pick(4)) {
+    case 0: entity["value"] = pick(100); break;
+    case 1: entity["status"] = pick(2) ? "active" : "fault"; break;
+    case 2: entity["trafficConditions"] = {{"averageSpeed", pick(60)},
+                                           {"incidents", Json::array({pick(3)})}};
+      break;
+    default: entity["sensors"] = Json::array({Id("sensor", pick(5)), Id("sensor", pick(5))});
+  }
+}
+
+TEST_CASE("a composed delta equals the diff of the two whole documents") {
+  std::mt19937 rng(GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u));
+  CityState state = SmallCity();
+  for (int round = 0; round < 20; ++round) {
+    const Json before = CityStateToJson(state);
+    ChangeLog log;
+    const int changes = static_cast<int>(rng() % 12);
+    for (int i = 0; i < changes; ++i) RandomChange(&rng, &state, &log);
+    state.timestamp += 1'000'000;
+    const Json after = CityStateToJson(state);
+    const std::optional<Json> whole = Diff(before, after);
+    const std::optional<Json> composed = ComposeDelta(
+        state, log, before.at("timestamp").get<std::string>(),
+        after.at("timestamp").get<std::string>());
+    // Only the timestamp differs: the whole diff has that member alone.
+    const bool only_time = whole && whole->size() == 1 && whole->contains("timestamp");
+    INFO("round " << round);
+    if (only_time) {
+      CHECK_FALSE(composed.has_value());
+      continue;
+    }
+    REQUIRE(composed.has_value());
+    CHECK(*composed == *whole);
+    CHECK(*Patch(before, *composed) == after);
+  }
+}
+
+TEST_CASE("a change that ends where it started composes to no delta") {
+  CityState state = SmallCity();
+  ChangeLog log;
+  bool created;
+  District& district = state.EnsureDistrict(Id("district", 2), &created);
+  Json& sensor = district.Of(EntityKind::kSensor)[Id("sensor", 4)];
+  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, &sensor);
+  sensor["value"] = 99;
+  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, &sensor);  // ignored
+  sensor["value"] = 4;
+  CHECK_FALSE(ComposeDelta(state, log, "t1", "t2").has_value());
+  CHECK(log.size() == 1);
+}
+
+TEST_CASE("a new entity is an insertion at its index among the current ids") {
+  CityState state = SmallCity();
+  ChangeLog log;
+  EntityRef ref{EntityKind::kBus, "", "bus-0004"};  // between bus-0003 and bus-0006
+  log.Note(ref, nullptr);
+  state.CityEntities(EntityKind::kBus)[ref.id] = Json{{"busId", ref.id}};
+  const std::optional<Json> delta = ComposeDelta(state, log, "t1", "t2");
+  REQUIRE(delta.has_value());
+  CHECK(*delta == Json::parse(R"({"publicTransport":{"buses":{"_t":"a","2":[{"busId":"bus-0004"}]}},
+                                  "timestamp":["t1","t2"]})"));
+}
+
+}  // namespace
+}  // namespace twin
