@@ -49,9 +49,12 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   Status Run();
 
   void dr_cb(RdKafka::Message& message) override {
+    // A report for a message given up on earlier is not this send's.
+    if (reinterpret_cast<uintptr_t>(message.msg_opaque()) != send_id_) return;
     delivered_ = true;
     error_ = message.err();
     error_text_ = message.errstr();
+    persisted_ = message.status();
   }
 
  private:
@@ -61,8 +64,14 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool FollowFeed();
   // Stamps the mirror with the time now; returns it formatted.
   std::string StampNow();
-  bool Send(const std::string& topic, const std::string& value,
-            const std::vector<std::pair<std::string, std::string>>& headers);
+  // The outcome of one publish. kInDoubt: the broker may have stored the
+  // message although it was not acknowledged (a request timed out in
+  // flight, or no report came), so its sequence cannot be used again.
+  enum class SendResult { kAcknowledged, kNotStored, kInDoubt };
+  SendResult Send(const std::string& topic, const std::string& value,
+                  const std::vector<std::pair<std::string, std::string>>& headers);
+  // After a failed publish: counts it, and burns the sequence if in doubt.
+  void Failed(SendResult result, uint64_t sequence);
   bool PublishFull(Clock::time_point start);
   // How long a publish waits for the broker's acknowledgement.
   int ack_timeout_ms_ = 60000;
@@ -80,9 +89,12 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<const PublishedDocument> last_;
   uint64_t next_sequence_ = 1;
+  bool force_full_ = false;  // a sequence was burnt: consumers need a state.full
+  uintptr_t send_id_ = 0;
   bool delivered_ = false;
   RdKafka::ErrorCode error_ = RdKafka::ERR_NO_ERROR;
   std::string error_text_;
+  RdKafka::Message::Status persisted_ = RdKafka::Message::MSG_STATUS_NOT_PERSISTED;
 };
 
 Status PublishRun::Connect() {
@@ -175,30 +187,46 @@ std::string PublishRun::StampNow() {
   return FormatMicros(mirror_.timestamp);
 }
 
-bool PublishRun::Send(const std::string& topic, const std::string& value,
-                      const std::vector<std::pair<std::string, std::string>>& headers) {
+PublishRun::SendResult PublishRun::Send(
+    const std::string& topic, const std::string& value,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   RdKafka::Headers* h = RdKafka::Headers::create();
   for (const auto& [name, v] : headers) h->add(name, v);
   delivered_ = false;
+  ++send_id_;
   const RdKafka::ErrorCode err = producer_->produce(
       topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
       const_cast<char*>(value.data()), value.size(), options_.city_id.data(),
-      options_.city_id.size(), 0, h, nullptr);
+      options_.city_id.size(), 0, h, reinterpret_cast<void*>(send_id_));
   if (err != RdKafka::ERR_NO_ERROR) {
     delete h;
     spdlog::error("publish to {} refused: {} ({} bytes; raise message.max.bytes with -X and "
                   "the topic's max.message.bytes)", topic, RdKafka::err2str(err), value.size());
-    return false;
+    return SendResult::kNotStored;
   }
   for (int waited = 0; waited < ack_timeout_ms_ && !delivered_; waited += 100) {
     producer_->flush(100);
   }
-  if (!delivered_ || error_ != RdKafka::ERR_NO_ERROR) {
-    spdlog::error("publish to {} failed: {} ({} bytes)", topic,
-                  delivered_ ? error_text_ : "no acknowledgement", value.size());
-    return false;
+  if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) return SendResult::kAcknowledged;
+  spdlog::error("publish to {} failed: {} ({} bytes)", topic,
+                delivered_ ? error_text_ : "no acknowledgement", value.size());
+  if (!delivered_ || persisted_ != RdKafka::Message::MSG_STATUS_NOT_PERSISTED) {
+    return SendResult::kInDoubt;
   }
-  return true;
+  return SendResult::kNotStored;
+}
+
+void PublishRun::Failed(SendResult result, uint64_t sequence) {
+  if (result == SendResult::kInDoubt) {
+    // Reusing the sequence could leave two different documents k in Kafka;
+    // skipping it shows consumers a gap, which a state.full closes at once.
+    spdlog::warn("sequence {} may have reached the broker: it is not reused, and the next "
+                 "document is a state.full", sequence);
+    next_sequence_ = sequence + 1;
+    force_full_ = true;
+  }
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  ++owner_->metrics_.failures;
 }
 
 void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool full,
@@ -218,11 +246,11 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   document->timestamp = StampNow();
   document->text = SerializeCityState(mirror_);
   document->sequence = next_sequence_;
-  if (!Send(options_.full_topic, document->text,
-            {{"type", "full-state"}, {"version", "1.0"},
-             {"sequence", std::to_string(document->sequence)}})) {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    ++owner_->metrics_.failures;
+  const SendResult sent = Send(options_.full_topic, document->text,
+                               {{"type", "full-state"}, {"version", "1.0"},
+                                {"sequence", std::to_string(document->sequence)}});
+  if (sent != SendResult::kAcknowledged) {
+    Failed(sent, document->sequence);
     return false;
   }
   ++next_sequence_;
@@ -232,10 +260,12 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   Published(document, true, document->text.size(), ms);
   changes_.Clear();
   whole_diff_ = false;
+  force_full_ = false;
   return true;
 }
 
 bool PublishRun::PublishIncremental(Clock::time_point start) {
+  if (force_full_) return PublishFull(start);
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
   auto document = std::make_shared<PublishedDocument>();
   document->timestamp = StampNow();
@@ -265,13 +295,14 @@ bool PublishRun::PublishIncremental(Clock::time_point start) {
     w.String(document->timestamp);
     w.Raw('}');
   }
-  if (!Send(options_.incremental_topic, value,
-            {{"type", "incremental-state"}, {"version", "1.0"},
-             {"sequence", std::to_string(document->sequence)},
-             {"previousSequence", std::to_string(last_->sequence)},
-             {"previousTimestamp", last_->timestamp}})) {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    ++owner_->metrics_.failures;
+  const SendResult sent =
+      Send(options_.incremental_topic, value,
+           {{"type", "incremental-state"}, {"version", "1.0"},
+            {"sequence", std::to_string(document->sequence)},
+            {"previousSequence", std::to_string(last_->sequence)},
+            {"previousTimestamp", last_->timestamp}});
+  if (sent != SendResult::kAcknowledged) {
+    Failed(sent, document->sequence);
     return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
   ++next_sequence_;

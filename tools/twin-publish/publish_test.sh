@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # twin-publish end to end: twin-ingest consumes a generated stream while
-# twin-publish publishes; a jsondiffpatch consumer following both topics
-# ends with exactly /api/state and the state in Redis.
+# twin-publish publishes, and the broker stops answering for a while in the
+# middle. Three downstream consumers end with exactly /api/state and the
+# state in Redis: a live kafkajs + jsondiffpatch one ("Option 2"), the same
+# logic over a capture of both topics, and one that starts from /api/state
+# mid-run and applies only later incrementals ("Option 3").
 source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
 twin_use_tools
@@ -27,15 +30,43 @@ check "--once publishes one state.full and exits 0" bash -c \
 
 hport=$(twin_free_port)
 export hport
-twin-publish --http 127.0.0.1:$hport --incremental-interval-ms 400 --full-interval-ms 600000 2> $T/publish.log &
+# gzip: kafkajs reads it natively (zstd needs a codec plugin; twin-publish(1)).
+# Short timeouts make a publish fail while the broker is stopped, with its
+# request in flight: the broker may store it on waking (the hard case).
+twin-publish --http 127.0.0.1:$hport --incremental-interval-ms 400 --full-interval-ms 600000 \
+  -X compression.type=gzip -X request.timeout.ms=2000 -X message.timeout.ms=3000 \
+  2> $T/publish.log &
 publisher=$!
 TWIN_PIDS+=($publisher)
-twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $fast --group-id p 2> $T/ingest.log &
+NODE_PATH="$npm_dir/node_modules" node "$here/kafkajs_consumer.mjs" "$KAFKA_BROKERS" \
+  $T/final-sequence $T/kafkajs.json > $T/kafkajs.log 2>&1 &
+dashboard=$!
+TWIN_PIDS+=($dashboard)
+iport=$(twin_free_port)
+twin-ingest --metrics 127.0.0.1:$iport --flush-interval-ms 200 $fast --group-id p 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
 for _ in $(seq 100); do grep -q "Published full" $T/publish.log && grep -q assigned $T/ingest.log && break; sleep 0.1; done
-twin-replay produce --rate 3000 $T/stream.ndjson
-sleep 3  # ingest catches up
+twin-replay produce --rate 3000 $T/stream.ndjson &
+producer=$!
+sleep 3
+# "Option 3": the state as published so far, then only later incrementals.
+get /api/state $T/mid.json > /dev/null
+mid_sequence=$(sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers)
+# The broker stops answering for 6 s: publishes time out and are retried.
+kill -STOP "$BROKER_PID"
+sleep 6
+kill -CONT "$BROKER_PID"
+wait $producer
+# Ingest catches up (its group may rejoin after the stop): every message
+# handled and flushed.
+for _ in $(seq 240); do
+  curl -s http://127.0.0.1:$iport/metrics > $T/imetrics.txt
+  handled=$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/imetrics.txt)
+  [ "$handled" -ge 30000 ] && grep -q '^twin_ingest_pending_entities 0$' $T/imetrics.txt && break
+  sleep 0.5
+done
+check "ingest handled the whole stream" test "$handled" -ge 30000
 kill -TERM $ingester; wait $ingester
 # Compare only once the publisher has caught up: its sequence must stay the
 # same over several incremental intervals (slow builds, such as ASan, take
@@ -53,6 +84,19 @@ twin-snapshot save > $T/saved.json
 twin-replay capture --topics state.full,state.incremental > $T/published.ndjson 2>/dev/null
 check "a consumer following both topics with jsondiffpatch ends with the published state" \
   env NODE_PATH="$npm_dir/node_modules" node "$here/option2_consumer.mjs" $T/published.ndjson $T/api.json $T/saved.json
+check "a consumer that started from /api/state mid-run and applied only later incrementals ends with the published state" \
+  env NODE_PATH="$npm_dir/node_modules" node "$here/option3_consumer.mjs" $T/published.ndjson $T/mid.json "$mid_sequence" $T/api.json
+check "publishes failed while the broker was stopped" bash -c \
+  "curl -s http://127.0.0.1:$hport/metrics | grep -q '^twin_publish_failures_total [1-9]'"
+sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers > $T/final-sequence.tmp
+mv $T/final-sequence.tmp $T/final-sequence
+timeout 150 tail --pid=$dashboard -f /dev/null
+wait $dashboard
+check "a live kafkajs + jsondiffpatch consumer applied every message in sequence" test $? = 0
+check "... and its state deep-equals /api/state" \
+  node -e 'const fs=require("fs"); const c=(v)=>JSON.stringify(v,(k,x)=>x&&typeof x==="object"&&!Array.isArray(x)?Object.fromEntries(Object.keys(x).sort().map(k=>[k,x[k]])):x);
+           process.exit(c(JSON.parse(fs.readFileSync(process.argv[1])))===c(JSON.parse(fs.readFileSync(process.argv[2])))?0:1)' $T/kafkajs.json $T/api.json
+cp $T/publish.log $T/kafkajs.log $T/ingest.log "${TEST_UNDECLARED_OUTPUTS_DIR:-$T}/" 2>/dev/null
 check "the log says Published incremental with sizes" grep -q "Published incremental state, sequence .*, delta [0-9]* bytes" $T/publish.log
 check "a district by id" bash -c "test \$(get /api/state/districts/district-02 $T/d.json) = 200 && grep -q '\"districtId\":\"district-02\"' $T/d.json"
 check "an unknown district is a JSON 404" bash -c "test \$(get /api/state/districts/nope $T/d.json) = 404 && grep -q error $T/d.json"
