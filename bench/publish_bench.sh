@@ -10,29 +10,37 @@ W=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; redis-cli -p $port shutdown nosave >/dev/null 2>&1; rm -rf $W' EXIT
 port=$((20000 + RANDOM % 20000))
 redis-server --port $port --save '' --appendonly no --daemonize yes --logfile $W/redis.log >/dev/null
-$B/tools/twin-broker/twin-broker --partitions 16 --bootstrap-file $W/bs >/dev/null 2>&1 &
-for _ in $(seq 100); do [ -s $W/bs ] && break; sleep 0.05; done
-export KAFKA_BROKERS=$(cat $W/bs) REDIS_URL=redis://127.0.0.1:$port/0
+export REDIS_URL=redis://127.0.0.1:$port/0
 for scale in 1 10; do
+  # A fresh broker and one ingest group per scale: each run reads only its
+  # own new messages.
+  rm -f $W/bs
+  $B/tools/twin-broker/twin-broker --partitions 16 --bootstrap-file $W/bs >/dev/null 2>&1 &
+  broker=$!
+  for _ in $(seq 100); do [ -s $W/bs ] && break; sleep 0.05; done
+  export KAFKA_BROKERS=$(cat $W/bs)
   redis-cli -p $port flushall > /dev/null
   $B/bench/twin-gen city --scale $scale -o $W/city.json
   $B/tools/twin-snapshot/twin-snapshot load $W/city.json || exit 1
   $B/tools/twin-publish/twin-publish --http 127.0.0.1:0 --incremental-interval-ms 3000 \
-    --full-interval-ms 600000 2> $W/publish-$scale.log &
+    --full-interval-ms 600000 -X message.max.bytes=200000000 --log-level debug 2> $W/publish-$scale.log &
   publisher=$!
-  sleep 2
+  for _ in $(seq 1200); do grep -q "Published full" $W/publish-$scale.log && break; sleep 0.1; done
   echo "== ${scale}x city ($(du -m $W/city.json | cut -f1) MB): $(grep -o 'Published full state.*' $W/publish-$scale.log | head -1)"
   for n in 500 5000 50000; do
     $B/bench/twin-gen stream --scale $scale --messages $n --bad-share 0 --partitions 16 --seed $n -o $W/s.ndjson
     $B/tools/twin-replay/twin-replay produce $W/s.ndjson 2>/dev/null
-    $B/tools/twin-ingest/twin-ingest --metrics 127.0.0.1:0 --group-id g-$scale-$n \
-      -X session.timeout.ms=6000 --exit-at-end 2>/dev/null
+    # One flush at the end: the next tick sees all n messages' changes.
+    $B/tools/twin-ingest/twin-ingest --metrics 127.0.0.1:0 --group-id g-$scale \
+      --flush-interval-ms 600000 -X session.timeout.ms=6000 --exit-at-end 2>/dev/null
     before=$(grep -c "Published incremental" $W/publish-$scale.log)
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
       [ "$(grep -c 'Published incremental' $W/publish-$scale.log)" -gt "$before" ] && break
       sleep 0.1
     done
     echo "  $n messages: $(grep -o 'Published incremental.*' $W/publish-$scale.log | tail -1)"
+    echo "    $(grep -o 'incremental tick:.*' $W/publish-$scale.log | tail -1)"
   done
   kill -TERM $publisher; wait $publisher
+  kill -TERM $broker; wait $broker
 done

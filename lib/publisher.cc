@@ -86,9 +86,11 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   CityState mirror_;
   uint64_t cursor_ = 0;
   ChangeLog changes_;        // entities changed since last_, at their values there
+  EntityRanks ranks_;        // indices in the mirror's arrays
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<const PublishedDocument> last_;
   uint64_t next_sequence_ = 1;
+  Clock::time_point tick_feed_done_;  // when this tick's FollowFeed returned
   bool force_full_ = false;  // a sequence was burnt: consumers need a state.full
   uintptr_t send_id_ = 0;
   bool delivered_ = false;
@@ -109,12 +111,24 @@ Status PublishRun::Connect() {
   conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) return Status::Unavailable("Kafka producer: " + error);
+  // Best effort: learn both topics' leaders now, so that the first publish
+  // of each does not wait for them. A broker not up yet is no error here.
+  for (const std::string& name : {options_.full_topic, options_.incremental_topic}) {
+    std::unique_ptr<RdKafka::Topic> topic(
+        RdKafka::Topic::create(producer_.get(), name, nullptr, error));
+    RdKafka::Metadata* metadata = nullptr;
+    if (topic && producer_->metadata(false, topic.get(), &metadata, 5000) ==
+                     RdKafka::ERR_NO_ERROR) {
+      delete metadata;
+    }
+  }
   return Status::Ok();
 }
 
 bool PublishRun::Reload() {
   Result<StoredState> stored = owner_->store_->Read();
   if (stored.status().code() == StatusCode::kNotFound) {
+    ranks_.Clear();
     mirror_ = CityState();
     mirror_.city_id = options_.city_id;
     cursor_ = 0;
@@ -126,6 +140,7 @@ bool PublishRun::Reload() {
     spdlog::warn("cannot read the state: {}", stored.status().message());
     return false;
   }
+  ranks_.Clear();  // before the old maps go
   mirror_ = std::move(stored->state);
   cursor_ = stored->cursor;
   changes_.Clear();
@@ -276,8 +291,9 @@ bool PublishRun::PublishIncremental(Clock::time_point start) {
     // Only the timestamp moved: no entity changed.
     if (delta && delta->size() == 1 && delta->contains("timestamp")) delta.reset();
   } else {
-    delta = ComposeDelta(mirror_, changes_, last_->timestamp, document->timestamp);
+    delta = ComposeDelta(mirror_, changes_, last_->timestamp, document->timestamp, {}, &ranks_);
   }
+  const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
     changes_.Clear();
     whole_diff_ = false;
@@ -306,7 +322,12 @@ bool PublishRun::PublishIncremental(Clock::time_point start) {
     return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
   ++next_sequence_;
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const auto acked = Clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
+                Ms(tick_feed_done_ - start).count(), Ms(composed - tick_feed_done_).count(),
+                Ms(acked - composed).count());
   const size_t changed = changes_.size();
   changes_.Clear();
   whole_diff_ = false;
@@ -349,7 +370,10 @@ Status PublishRun::Run() {
       if (FollowFeed()) PublishFull(now);
     } else if (now >= next_incremental) {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
-      if (FollowFeed()) PublishIncremental(now);
+      if (FollowFeed()) {
+        tick_feed_done_ = Clock::now();
+        PublishIncremental(now);
+      }
     }
   }
   // A final state.full on a clean stop, waiting less: a stop must not hang

@@ -2,6 +2,8 @@
 
 #include "lib/state_document.h"
 
+#include <algorithm>
+
 namespace twin {
 namespace {
 
@@ -15,10 +17,29 @@ Json* Member(Json* object, std::string_view container) {
 // The array delta of one entity array: an insertion for each entity the
 // published state lacked, a nested delta for each that changed, at its index
 // in the current (right-hand) array. Empty when nothing differs.
-Json EntityArrayDelta(const EntityMap& now,
-                      const std::map<std::string, std::optional<Json>, std::less<>>& changed,
-                      const DiffOptions& options) {
+using Changed = std::map<std::string, std::optional<Json>, std::less<>>;
+
+void AddEntityDelta(const Json& entity, const std::optional<Json>& before, size_t index,
+                    const DiffOptions& options, Json* delta) {
+  if (!before) {
+    (*delta)[std::to_string(index)] = Json::array({entity});
+  } else if (std::optional<Json> d = Diff(*before, entity, options)) {
+    (*delta)[std::to_string(index)] = std::move(*d);
+  }
+}
+
+Json EntityArrayDelta(const EntityMap& now, const Changed& changed, const DiffOptions& options,
+                      EntityRanks* ranks) {
   Json delta = Json::object();
+  if (ranks != nullptr) {
+    for (const auto& [id, before] : changed) {
+      auto entity = now.find(id);
+      if (entity == now.end()) continue;  // cannot happen: nothing is deleted
+      AddEntityDelta(entity->second, before, ranks->Rank(now, id), options, &delta);
+    }
+    if (!delta.empty()) delta["_t"] = "a";
+    return delta;
+  }
   size_t index = 0;
   auto entity = now.begin();
   auto change = changed.begin();
@@ -30,11 +51,7 @@ Json EntityArrayDelta(const EntityMap& now,
       continue;
     }
     if (order == 0) {
-      if (!change->second) {
-        delta[std::to_string(index)] = Json::array({entity->second});
-      } else if (std::optional<Json> d = Diff(*change->second, entity->second, options)) {
-        delta[std::to_string(index)] = std::move(*d);
-      }
+      AddEntityDelta(entity->second, change->second, index, options, &delta);
       ++entity;
       ++index;
     }
@@ -51,6 +68,20 @@ void AddArrayDelta(Json* object, EntityKind kind, Json array_delta) {
 }
 
 }  // namespace
+
+size_t EntityRanks::Rank(const EntityMap& map, std::string_view id) {
+  auto [it, inserted] = keys_.try_emplace(&map);
+  std::vector<const std::string*>& keys = it->second;
+  if (inserted || keys.size() != map.size()) {
+    keys.clear();
+    keys.reserve(map.size());
+    for (const auto& entry : map) keys.push_back(&entry.first);
+  }
+  return static_cast<size_t>(
+      std::lower_bound(keys.begin(), keys.end(), id,
+                       [](const std::string* key, std::string_view v) { return *key < v; }) -
+      keys.begin());
+}
 
 void ChangeLog::Note(const EntityRef& ref, const Json* before) {
   const std::string& district = IsDistrictScoped(ref.kind) ? ref.district_id : "";
@@ -77,7 +108,7 @@ size_t ChangeLog::size() const {
 std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
-                                 const DiffOptions& options) {
+                                 const DiffOptions& options, EntityRanks* ranks) {
   Json delta = Json::object();
 
   // Districts: new ones whole, changed ones member by member.
@@ -95,7 +126,7 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
       for (EntityKind kind : kinds->second) {
         AddArrayDelta(&district_delta, kind,
                       EntityArrayDelta(district.Of(kind),
-                                       changes.entities_.at({id, kind}), options));
+                                       changes.entities_.at({id, kind}), options, ranks));
       }
       if (!district_delta.empty()) districts[std::to_string(index)] = std::move(district_delta);
     }
@@ -110,7 +141,7 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   for (const auto& [key, group] : changes.entities_) {
     if (!key.first.empty()) continue;
     AddArrayDelta(&delta, key.second,
-                  EntityArrayDelta(current.CityEntities(key.second), group, options));
+                  EntityArrayDelta(current.CityEntities(key.second), group, options, ranks));
   }
 
   if (delta.empty()) return std::nullopt;

@@ -9,7 +9,9 @@
 // state S(k), the delta that Diff(S(k-1), S(k)) gives (state_document.h's
 // layout; jsondiffpatch's array deltas with right-side indices), entity by
 // entity: a changed entity is a nested Diff of its two values, a new one an
-// insertion, a new district one insertion of the whole district.
+// insertion, a new district one insertion of the whole district. Indices
+// come from an EntityRanks cache (O(log n) each) or, without one, from a
+// walk of each array that holds a change.
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
 // districts (and the timestamp); district fields, city fields and removals
@@ -22,12 +24,29 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "lib/city_state.h"
 #include "lib/json_diff.h"
 
 namespace twin {
+
+// Ranks (indices) of ids in entity arrays, from a sorted copy of each
+// array's keys built on first use: O(log n) per lookup instead of a walk.
+// Entries are keyed by the map's address and rebuilt when its size changed
+// (entities are inserted, never deleted); Clear() when maps are replaced or
+// destroyed (a reload), since an address can then be reused.
+class EntityRanks {
+ public:
+  // The index of `id` among `map`'s keys (where it would go, if absent).
+  size_t Rank(const EntityMap& map, std::string_view id);
+  void Clear() { keys_.clear(); }
+
+ private:
+  std::map<const EntityMap*, std::vector<const std::string*>> keys_;
+};
 
 class ChangeLog {
  public:
@@ -44,7 +63,7 @@ class ChangeLog {
  private:
   friend std::optional<Json> ComposeDelta(const CityState&, const ChangeLog&,
                                           const std::string&, const std::string&,
-                                          const DiffOptions&);
+                                          const DiffOptions&, EntityRanks*);
   // (district id, or "" for city-wide kinds; kind) -> id -> published value.
   using Group = std::map<std::string, std::optional<Json>, std::less<>>;
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
@@ -55,10 +74,12 @@ class ChangeLog {
 // `current`, with timestamp `before_timestamp`) to `current` (with timestamp
 // `after_timestamp`); nullopt when no entity differs, whatever the
 // timestamps.
+// `ranks` (optional) caches array indices between calls.
 std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
-                                 const DiffOptions& options = {});
+                                 const DiffOptions& options = {},
+                                 EntityRanks* ranks = nullptr);
 
 }  // namespace twin
 
