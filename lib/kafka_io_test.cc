@@ -82,6 +82,56 @@ TEST_CASE("capture skips by timestamp where the broker cannot look offsets up by
   CHECK(captured == 3);
 }
 
+// Produces `count` GPS messages to partition 0 with timestamps from `first`.
+void ProduceGps(const KafkaSettings& settings, int count, int first) {
+  std::string ndjson;
+  for (int i = 0; i < count; ++i) {
+    ndjson += R"({"topic":"transport.gps","partition":0,"timestamp":)" +
+              std::to_string(first + i) + R"(,"value":{"busId":"b"}})" "\n";
+  }
+  std::istringstream in(ndjson);
+  NdjsonRecordSource source(&in, "test");
+  uint64_t produced = 0;
+  REQUIRE(ProduceRecords(&source, settings, {}, nullptr, &produced).ok());
+}
+
+TEST_CASE("a Kafka source reads to the end offsets it found at open, not beyond") {
+  auto broker = MockBroker::Start({});
+  REQUIRE(broker.ok());
+  KafkaSettings settings;
+  settings.brokers = (*broker)->bootstraps();
+  ProduceGps(settings, 5, 1000);
+  KafkaReadOptions read;
+  read.topics = {"transport.gps", "no.such.topic"};  // an unknown topic is skipped
+  auto source = KafkaRecordSource::Open(settings, read, nullptr);
+  REQUIRE(source.ok());
+  CHECK((*source)->Total() == 5);
+  ProduceGps(settings, 3, 2000);  // after the open: a live topic
+  std::vector<int64_t> timestamps;
+  while (true) {
+    auto next = (*source)->Next();
+    REQUIRE(next.ok());
+    if (!next->has_value()) break;
+    timestamps.push_back((*next)->timestamp_ms);
+  }
+  CHECK(timestamps == std::vector<int64_t>{1000, 1001, 1002, 1003, 1004});
+  CHECK((*source)->Done() == 5);
+}
+
+TEST_CASE("a set stop flag makes a Kafka source return Cancelled") {
+  auto broker = MockBroker::Start({});
+  REQUIRE(broker.ok());
+  KafkaSettings settings;
+  settings.brokers = (*broker)->bootstraps();
+  ProduceGps(settings, 3, 1000);
+  std::atomic<bool> stop{true};
+  KafkaReadOptions read;
+  read.topics = {"transport.gps"};
+  auto source = KafkaRecordSource::Open(settings, read, &stop);
+  REQUIRE(source.ok());
+  CHECK((*source)->Next().status().code() == StatusCode::kCancelled);
+}
+
 TEST_CASE("an unreachable broker is a clear error, not a hang") {
   KafkaSettings settings;
   settings.brokers = "127.0.0.1:1";
