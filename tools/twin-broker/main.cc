@@ -1,6 +1,7 @@
 // twin-broker: a Kafka-protocol broker on loopback for tests and the demo
 // (librdkafka's mock cluster). Not for production: it keeps about 5 MiB per
 // partition and drops older data.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -37,7 +38,11 @@ int main(int argc, char** argv) {
   twin::cli::SetUpLogging(kTool, log);
   twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&] {
-    options.topics.insert(options.topics.end(), extra_topics.begin(), extra_topics.end());
+    for (const std::string& topic : extra_topics) {  // a default one is no error
+      if (std::find(options.topics.begin(), options.topics.end(), topic) == options.topics.end()) {
+        options.topics.push_back(topic);
+      }
+    }
     auto broker = twin::MockBroker::Start(options);
     if (!broker.ok()) return twin::cli::ExitCodeFor(kTool, broker.status());
     const std::string& bootstraps = (*broker)->bootstraps();
