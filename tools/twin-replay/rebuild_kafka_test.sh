@@ -78,6 +78,12 @@ check "--into-redis with Redis unreachable fails before reading Kafka" bash -c \
   "! twin-replay rebuild --into-redis --redis redis://127.0.0.1:1 2> $T/noredis.log &&
    grep -qi 'redis' $T/noredis.log"
 
+check "an unreachable broker is exit 1 within its timeout, not a hang" expect_exit 1 \
+  timeout 60 twin-replay rebuild -b 127.0.0.1:1 -o $T/unreachable.json
+check "... naming the broker, and nothing written" bash -c \
+  "twin-replay rebuild -b 127.0.0.1:1 -o $T/unreachable.json 2>&1 | grep -q 'from 127.0.0.1:1' &&
+   test ! -e $T/unreachable.json"
+
 # --- SIGINT and a lost broker write nothing -----------------------------------
 twin-snapshot load "$D/city/small-city.json"
 twin-snapshot save -o $T/before.json
