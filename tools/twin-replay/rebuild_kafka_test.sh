@@ -85,35 +85,31 @@ check "... naming the broker, and nothing written" bash -c \
    test ! -e $T/unreachable.json"
 
 # --- SIGINT and a lost broker write nothing -----------------------------------
+# rebuild_then LOG ACTION ARGS...: starts a slow rebuild with ARGS, runs ACTION
+# 1.5 s into it, and returns the rebuild's exit code (a hang is killed after
+# 60 s and fails the check that follows).
+rebuild_then() {
+  local log=$1 action=$2
+  shift 2
+  twin-replay rebuild --base $T/city.json $slow "$@" 2> "$log" &
+  local pid=$!
+  sleep 1.5
+  eval "$action"
+  timeout 60 tail --pid=$pid -f /dev/null
+  kill -9 $pid 2>/dev/null
+  wait $pid
+}
 twin-snapshot load "$D/city/small-city.json"
 twin-snapshot save -o $T/before.json
-twin-replay rebuild --base $T/city.json $slow --into-redis 2> $T/sigint-redis.log &
-pid=$!
-sleep 1.5
-kill -INT $pid
-timeout 30 tail --pid=$pid -f /dev/null
-kill -9 $pid 2>/dev/null
-wait $pid
+rebuild_then $T/sigint-redis.log 'kill -INT $pid' --into-redis
 check "SIGINT mid-rebuild exits 130" test $? = 130
 check "... and leaves Redis unchanged" bash -c "twin-snapshot save | cmp - $T/before.json"
 
-twin-replay rebuild --base $T/city.json $slow -o $T/interrupted.json 2> $T/sigint-file.log &
-pid=$!
-sleep 1.5
-kill -INT $pid
-timeout 30 tail --pid=$pid -f /dev/null
-kill -9 $pid 2>/dev/null
-wait $pid
+rebuild_then $T/sigint-file.log 'kill -INT $pid' -o $T/interrupted.json
 check "SIGINT mid-rebuild to a file exits 130" test $? = 130
 check "... and leaves no output file" bash -c "test ! -e $T/interrupted.json && ! ls $T | grep -q interrupted"
 
-twin-replay rebuild --base $T/city.json $slow -o $T/lost.json 2> $T/lost.log &
-pid=$!
-sleep 1.5
-kill -9 "$BROKER_PID"
-timeout 60 tail --pid=$pid -f /dev/null
-kill -9 $pid 2>/dev/null  # a hang is a failure, not a stuck test
-wait $pid
+rebuild_then $T/lost.log 'kill -9 $BROKER_PID' -o $T/lost.json
 check "a broker lost mid-rebuild is exit 1" test $? = 1
 check "... with an error that names Kafka" grep -qi "kafka\|broker" $T/lost.log
 check "... and no output file" test ! -e $T/lost.json
