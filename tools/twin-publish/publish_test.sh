@@ -53,8 +53,13 @@ sleep 3
 # "Option 3": the state as published so far, then only later incrementals.
 get /api/state $T/mid.json > /dev/null
 mid_sequence=$(sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers)
-# The broker stops answering for 6 s: publishes time out and are retried.
+# The broker stops answering for 6 s while the publisher has changes to
+# send (it is held for 1 s first, while ingest flushes): that publish times
+# out with its request in flight, and later ones are retried.
+kill -STOP $publisher
+sleep 1
 kill -STOP "$BROKER_PID"
+kill -CONT $publisher
 sleep 6
 kill -CONT "$BROKER_PID"
 wait $producer
