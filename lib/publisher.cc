@@ -145,6 +145,7 @@ bool PublishRun::Reload() {
   cursor_ = stored->cursor;
   changes_.Clear();
   whole_diff_ = true;
+  ranks_.Prepare(mirror_);  // here, not in the first tick
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   ++owner_->metrics_.reloads;
   return true;
@@ -189,7 +190,8 @@ bool PublishRun::FollowFeed() {
         entities = &mirror_.CityEntities(ref.kind);
       }
       auto [it, inserted] = entities->try_emplace(ref.id);
-      changes_.Note(ref, inserted ? nullptr : &it->second);
+      // The old value moves into the log (only the first time counts).
+      changes_.Note(ref, inserted ? std::nullopt : std::optional<Json>(std::move(it->second)));
       it->second = std::move(*(*values)[i]);
     }
     cursor_ = feed->cursor;

@@ -83,11 +83,18 @@ size_t EntityRanks::Rank(const EntityMap& map, std::string_view id) {
       keys.begin());
 }
 
-void ChangeLog::Note(const EntityRef& ref, const Json* before) {
+void EntityRanks::Prepare(const CityState& state) {
+  for (const auto& [id, district] : state.districts()) {
+    for (const EntityMap& map : district.entities) Rank(map, "");
+  }
+  for (EntityKind kind : kAllEntityKinds) {
+    if (!IsDistrictScoped(kind)) Rank(state.CityEntities(kind), "");
+  }
+}
+
+void ChangeLog::Note(const EntityRef& ref, std::optional<Json> before) {
   const std::string& district = IsDistrictScoped(ref.kind) ? ref.district_id : "";
-  Group& group = entities_[{district, ref.kind}];
-  if (group.count(ref.id) != 0) return;
-  group.emplace(ref.id, before ? std::optional<Json>(*before) : std::nullopt);
+  entities_[{district, ref.kind}].try_emplace(ref.id, std::move(before));
 }
 
 void ChangeLog::NoteNewDistrict(const std::string& district_id) {

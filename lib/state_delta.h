@@ -42,6 +42,9 @@ class EntityRanks {
  public:
   // The index of `id` among `map`'s keys (where it would go, if absent).
   size_t Rank(const EntityMap& map, std::string_view id);
+  // Builds the entries of every array of `state` now, so that the first
+  // ranks asked for later are as cheap as the rest.
+  void Prepare(const CityState& state);
   void Clear() { keys_.clear(); }
 
  private:
@@ -51,9 +54,10 @@ class EntityRanks {
 class ChangeLog {
  public:
   // Records that `ref` changes; `before` is its value in the published state
-  // (nullptr: it had none). Only the first note of a ref since Clear()
-  // counts, so later changes keep the published value.
-  void Note(const EntityRef& ref, const Json* before);
+  // (nullopt: it had none). Only the first note of a ref since Clear()
+  // counts, so later changes keep the published value. Callers about to
+  // overwrite the value can move it in.
+  void Note(const EntityRef& ref, std::optional<Json> before);
   // Records that `district_id` is not in the published state.
   void NoteNewDistrict(const std::string& district_id);
   void Clear();

@@ -54,7 +54,7 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
     EntityRef ref{EntityKind::kSensor, id, Id("sensor", pick(50))};
     auto& sensors = district.Of(EntityKind::kSensor);
     auto it = sensors.find(ref.id);
-    log->Note(ref, it == sensors.end() ? nullptr : &it->second);
+    log->Note(ref, it == sensors.end() ? std::nullopt : std::optional<Json>(it->second));
     sensors[ref.id]["sensorId"] = ref.id;
     sensors[ref.id]["value"] = pick(1000);
     return;
@@ -63,7 +63,7 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
     EntityRef ref{EntityKind::kBus, "", Id("bus", pick(40))};
     auto& buses = state->CityEntities(EntityKind::kBus);
     auto it = buses.find(ref.id);
-    log->Note(ref, it == buses.end() ? nullptr : &it->second);
+    log->Note(ref, it == buses.end() ? std::nullopt : std::optional<Json>(it->second));
     buses[ref.id]["busId"] = ref.id;
     buses[ref.id]["speed"] = pick(3) == 0 ? Json(pick(90) + 0.5) : Json(pick(90));
     return;
@@ -78,7 +78,7 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
   EntityRef ref{kind, district.id, Id(prefix, pick(45))};
   auto& entities = district.Of(kind);
   auto it = entities.find(ref.id);
-  log->Note(ref, it == entities.end() ? nullptr : &it->second);
+  log->Note(ref, it == entities.end() ? std::nullopt : std::optional<Json>(it->second));
   Json& entity = entities[ref.id];
   entity[std::string(Info(kind).id_field)] = ref.id;
   switch (pick(4)) {
@@ -126,9 +126,9 @@ TEST_CASE("a change that ends where it started composes to no delta") {
   bool created;
   District& district = state.EnsureDistrict(Id("district", 2), &created);
   Json& sensor = district.Of(EntityKind::kSensor)[Id("sensor", 4)];
-  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, &sensor);
+  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, sensor);
   sensor["value"] = 99;
-  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, &sensor);  // ignored
+  log.Note({EntityKind::kSensor, district.id, Id("sensor", 4)}, sensor);  // ignored
   sensor["value"] = 4;
   CHECK_FALSE(ComposeDelta(state, log, "t1", "t2").has_value());
   CHECK(log.size() == 1);
@@ -138,7 +138,7 @@ TEST_CASE("a new entity is an insertion at its index among the current ids") {
   CityState state = SmallCity();
   ChangeLog log;
   EntityRef ref{EntityKind::kBus, "", "bus-0004"};  // between bus-0003 and bus-0006
-  log.Note(ref, nullptr);
+  log.Note(ref, std::nullopt);
   state.CityEntities(EntityKind::kBus)[ref.id] = Json{{"busId", ref.id}};
   const std::optional<Json> delta = ComposeDelta(state, log, "t1", "t2");
   REQUIRE(delta.has_value());
