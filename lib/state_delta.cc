@@ -14,48 +14,23 @@ Json* Member(Json* object, std::string_view container) {
   return &(*object)[std::string(container)];
 }
 
+using Changed = std::map<std::string, std::optional<Json>, std::less<>>;
+
 // The array delta of one entity array: an insertion for each entity the
 // published state lacked, a nested delta for each that changed, at its index
 // in the current (right-hand) array. Empty when nothing differs.
-using Changed = std::map<std::string, std::optional<Json>, std::less<>>;
-
-void AddEntityDelta(const Json& entity, const std::optional<Json>& before, size_t index,
-                    const DiffOptions& options, Json* delta) {
-  if (!before) {
-    (*delta)[std::to_string(index)] = Json::array({entity});
-  } else if (std::optional<Json> d = Diff(*before, entity, options)) {
-    (*delta)[std::to_string(index)] = std::move(*d);
-  }
-}
-
 Json EntityArrayDelta(const EntityMap& now, const Changed& changed, const DiffOptions& options,
                       EntityRanks* ranks) {
   Json delta = Json::object();
-  if (ranks != nullptr) {
-    for (const auto& [id, before] : changed) {
-      auto entity = now.find(id);
-      if (entity == now.end()) continue;  // cannot happen: nothing is deleted
-      AddEntityDelta(entity->second, before, ranks->Rank(now, id), options, &delta);
+  for (const auto& [id, before] : changed) {
+    auto entity = now.find(id);
+    if (entity == now.end()) continue;  // cannot happen: nothing is deleted
+    const std::string index = std::to_string(ranks->Rank(now, id));
+    if (!before) {
+      delta[index] = Json::array({entity->second});
+    } else if (std::optional<Json> d = Diff(*before, entity->second, options)) {
+      delta[index] = std::move(*d);
     }
-    if (!delta.empty()) delta["_t"] = "a";
-    return delta;
-  }
-  size_t index = 0;
-  auto entity = now.begin();
-  auto change = changed.begin();
-  while (entity != now.end() && change != changed.end()) {
-    const int order = entity->first.compare(change->first);
-    if (order < 0) {
-      ++entity;
-      ++index;
-      continue;
-    }
-    if (order == 0) {
-      AddEntityDelta(entity->second, change->second, index, options, &delta);
-      ++entity;
-      ++index;
-    }
-    ++change;  // (an id no longer present cannot happen: nothing is deleted)
   }
   if (!delta.empty()) delta["_t"] = "a";
   return delta;
@@ -116,6 +91,8 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
                                  const DiffOptions& options, EntityRanks* ranks) {
+  EntityRanks fresh;
+  if (ranks == nullptr) ranks = &fresh;
   Json delta = Json::object();
 
   // Districts: new ones whole, changed ones member by member.

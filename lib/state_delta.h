@@ -10,8 +10,7 @@
 // layout; jsondiffpatch's array deltas with right-side indices), entity by
 // entity: a changed entity is a nested Diff of its two values, a new one an
 // insertion, a new district one insertion of the whole district. Indices
-// come from an EntityRanks cache (O(log n) each) or, without one, from a
-// walk of each array that holds a change.
+// come from an EntityRanks (O(log n) each once built).
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
 // districts (and the timestamp); district fields, city fields and removals
@@ -78,7 +77,8 @@ class ChangeLog {
 // `current`, with timestamp `before_timestamp`) to `current` (with timestamp
 // `after_timestamp`); nullopt when no entity differs, whatever the
 // timestamps.
-// `ranks` (optional) caches array indices between calls.
+// `ranks` keeps array indices between calls; without it, they are built
+// for this call alone (a walk of each array holding a change).
 std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
