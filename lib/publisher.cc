@@ -75,9 +75,15 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool PublishFull(Clock::time_point start);
   // How long a publish waits for the broker's acknowledgement.
   int ack_timeout_ms_ = 60000;
-  bool PublishIncremental(Clock::time_point start);
+  // `start`: the tick's start; `feed_done`: when its FollowFeed returned.
+  bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
                  double ms);
+  // The mirror is now what was last published: nothing to carry forward.
+  void InStep() {
+    changes_.Clear();
+    whole_diff_ = false;
+  }
 
   Publisher* owner_;
   const PublishOptions& options_;
@@ -90,7 +96,6 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<const PublishedDocument> last_;
   uint64_t next_sequence_ = 1;
-  Clock::time_point tick_feed_done_;  // when this tick's FollowFeed returned
   bool force_full_ = false;  // a sequence was burnt: consumers need a state.full
   uintptr_t send_id_ = 0;
   bool delivered_ = false;
@@ -127,27 +132,27 @@ Status PublishRun::Connect() {
 
 bool PublishRun::Reload() {
   Result<StoredState> stored = owner_->store_->Read();
-  if (stored.status().code() == StatusCode::kNotFound) {
-    ranks_.Clear();
-    mirror_ = CityState();
-    mirror_.city_id = options_.city_id;
-    cursor_ = 0;
-    changes_.Clear();
-    whole_diff_ = true;
-    return true;
-  }
-  if (!stored.ok()) {
+  const bool empty = stored.status().code() == StatusCode::kNotFound;
+  if (!stored.ok() && !empty) {
     spdlog::warn("cannot read the state: {}", stored.status().message());
     return false;
   }
   ranks_.Clear();  // before the old maps go
-  mirror_ = std::move(stored->state);
-  cursor_ = stored->cursor;
+  if (empty) {  // no state yet: an empty city
+    mirror_ = CityState();
+    mirror_.city_id = options_.city_id;
+    cursor_ = 0;
+  } else {
+    mirror_ = std::move(stored->state);
+    cursor_ = stored->cursor;
+  }
   changes_.Clear();
   whole_diff_ = true;
   ranks_.Prepare(mirror_);  // here, not in the first tick
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  ++owner_->metrics_.reloads;
+  if (!empty) {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    ++owner_->metrics_.reloads;
+  }
   return true;
 }
 
@@ -275,13 +280,12 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
                document->text.size(), ms);
   Published(document, true, document->text.size(), ms);
-  changes_.Clear();
-  whole_diff_ = false;
+  InStep();
   force_full_ = false;
   return true;
 }
 
-bool PublishRun::PublishIncremental(Clock::time_point start) {
+bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
   if (force_full_) return PublishFull(start);
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
   auto document = std::make_shared<PublishedDocument>();
@@ -297,8 +301,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start) {
   }
   const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
-    changes_.Clear();
-    whole_diff_ = false;
+    InStep();
     return true;
   }
   document->sequence = next_sequence_;
@@ -328,11 +331,10 @@ bool PublishRun::PublishIncremental(Clock::time_point start) {
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
-                Ms(tick_feed_done_ - start).count(), Ms(composed - tick_feed_done_).count(),
+                Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
                 Ms(acked - composed).count());
   const size_t changed = changes_.size();
-  changes_.Clear();
-  whole_diff_ = false;
+  InStep();
   // The whole document, for /api/state: after the acknowledgement, outside
   // the tick's latency (its cost follows the city's size, not the change).
   if (document->text.empty()) document->text = SerializeCityState(mirror_);
@@ -372,10 +374,7 @@ Status PublishRun::Run() {
       if (FollowFeed()) PublishFull(now);
     } else if (now >= next_incremental) {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
-      if (FollowFeed()) {
-        tick_feed_done_ = Clock::now();
-        PublishIncremental(now);
-      }
+      if (FollowFeed()) PublishIncremental(now, Clock::now());
     }
   }
   // A final state.full on a clean stop, waiting less: a stop must not hang
