@@ -184,7 +184,7 @@ Status RunProduce(const std::string& input, const KafkaSettings& settings,
   return Status::Ok();
 }
 
-Status RunCapture(const KafkaSettings& settings, const KafkaReadOptions& options,
+Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
                   const Io& io, const std::atomic<bool>* stop) {
   uint64_t captured = 0;
   Status status = CaptureRecords(settings, options, *io.out, stop, &captured);
@@ -221,7 +221,6 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
   }
   RebuildOptions options = command.options;
   std::unique_ptr<RecordSource> source;
-  const KafkaRecordSource* kafka = nullptr;  // source, when reading Kafka
   InputFile input;
   if (command.input.empty()) {
     KafkaReadOptions read;
@@ -230,13 +229,9 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
       options.from_ms = state.timestamp / 1000;
       spdlog::info("starting at the base's timestamp, {}", FormatMicros(state.timestamp));
     }
-    read.from_ms = options.from_ms;
-    read.to_ms = options.to_ms;
+    read.start_ms = options.from_ms;  // Rebuild() keeps the window
     read.with_headers = false;  // the rules read topic, value and timestamp only
-    TWIN_ASSIGN_OR_RETURN(std::unique_ptr<KafkaRecordSource> opened,
-                          KafkaRecordSource::Open(command.kafka, read, stop));
-    kafka = opened.get();
-    source = std::move(opened);
+    TWIN_ASSIGN_OR_RETURN(source, KafkaRecordSource::Open(command.kafka, read, stop));
   } else {
     TWIN_ASSIGN_OR_RETURN(input, OpenInput(command.input, *io.in));
     source = std::make_unique<NdjsonRecordSource>(
@@ -250,7 +245,6 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
   Status status = Rebuild(source.get(), options, stop, &state, &counts);
   progress.Finish();
   TWIN_RETURN_IF_ERROR(status.WithContext("rebuild"));
-  if (kafka != nullptr) counts.skipped += kafka->skipped();
 
   *io.err << counts.ToText() << '\n';
   if (!command.summary_json.empty()) {

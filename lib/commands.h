@@ -85,7 +85,7 @@ Status RunProduce(const std::string& input, const KafkaSettings& settings,
                   const std::atomic<bool>* stop);
 
 // twin-replay capture: writes the topics' messages to io.out as NDJSON.
-Status RunCapture(const KafkaSettings& settings, const KafkaReadOptions& options,
+Status RunCapture(const KafkaSettings& settings, const CaptureOptions& options,
                   const Io& io, const std::atomic<bool>* stop);
 
 // twin-diff: what to do with its files.

@@ -42,7 +42,7 @@ TEST_CASE("produce then capture round-trips keys, headers, timestamps, partition
 
   std::ostringstream out;
   uint64_t captured = 0;
-  KafkaReadOptions capture;
+  CaptureOptions capture;
   capture.topics = {"sensors.traffic", "transport.gps"};
   REQUIRE(CaptureRecords(settings, capture, out, nullptr, &captured).ok());
   CHECK(captured == 40);
@@ -74,7 +74,7 @@ TEST_CASE("capture skips by timestamp where the broker cannot look offsets up by
   REQUIRE(ProduceRecords(&source, settings, {}, nullptr, &produced).ok());
   std::ostringstream out;
   uint64_t captured = 0;
-  KafkaReadOptions capture;
+  CaptureOptions capture;
   capture.topics = {"transport.gps"};
   capture.from_ms = 1003;
   capture.to_ms = 1005;

@@ -17,13 +17,13 @@ struct Partitions {
   ~Partitions() { RdKafka::TopicPartition::destroy(list); }
 };
 
-// Moves each partition's start to the first offset at or after `from_ms`
+// Moves each partition's start to the first offset at or after `start_ms`
 // where the broker can say. Returns false if it could not for some.
-bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t from_ms, Partitions* assignment) {
+bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms, Partitions* assignment) {
   Partitions times;
   for (const RdKafka::TopicPartition* tp : assignment->list) {
     times.list.push_back(
-        RdKafka::TopicPartition::create(tp->topic(), tp->partition(), from_ms));
+        RdKafka::TopicPartition::create(tp->topic(), tp->partition(), start_ms));
   }
   const bool looked_up =
       consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) == RdKafka::ERR_NO_ERROR;
@@ -109,8 +109,8 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
       }
     }
   }
-  if (options.from_ms && !assignment.list.empty() &&
-      !SeekToTime(consumer, *options.from_ms, &assignment)) {
+  if (options.start_ms && !assignment.list.empty() &&
+      !SeekToTime(consumer, *options.start_ms, &assignment)) {
     spdlog::info("the broker cannot look offsets up by time: reading from the earliest "
                  "offset and skipping by message timestamp");
   }
@@ -180,17 +180,11 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
           RdKafka::TopicPartition::create(message->topic_name(), message->partition()));
       consumer_->pause(done.list);
     }
-    const int64_t timestamp = message->timestamp().timestamp;
-    if ((options_.from_ms && timestamp < *options_.from_ms) ||
-        (options_.to_ms && timestamp > *options_.to_ms)) {
-      ++skipped_;
-      continue;
-    }
     Record r;
     r.topic = message->topic_name();
     r.partition = message->partition();
     r.offset = message->offset();
-    r.timestamp_ms = timestamp;
+    r.timestamp_ms = message->timestamp().timestamp;
     if (message->key() != nullptr) r.key = *message->key();
     if (options_.with_headers) {
       if (RdKafka::Headers* headers = message->headers()) {
@@ -206,14 +200,18 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
   return std::optional<Record>();
 }
 
-Status CaptureRecords(const KafkaSettings& settings, const KafkaReadOptions& options,
+Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
                       std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured) {
   *captured = 0;
+  KafkaReadOptions read;
+  read.topics = options.topics;
+  read.start_ms = options.from_ms;
   TWIN_ASSIGN_OR_RETURN(std::unique_ptr<KafkaRecordSource> source,
-                        KafkaRecordSource::Open(settings, options, stop));
+                        KafkaRecordSource::Open(settings, read, stop));
   while (true) {
     TWIN_ASSIGN_OR_RETURN(std::optional<Record> record, source->Next());
     if (!record) break;
+    if (!InTimeWindow(record->timestamp_ms, options.from_ms, options.to_ms)) continue;
     out << FormatRecord(*record) << '\n';
     if (!out) return Status::IoError("writing the capture failed");
     ++*captured;

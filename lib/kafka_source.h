@@ -3,16 +3,17 @@
 //
 // Open() takes each partition's watermarks once: the source yields every
 // message from the start (the earliest offset, or the first at or after
-// `from_ms`) up to the end offset the partition had at Open(), then ends.
+// `start_ms`) up to the end offset the partition had at Open(), then ends.
 // Messages produced later are not read, so a rebuild of a live topic
 // terminates. Partitions are assigned by hand and nothing is committed, so no
 // consumer group's offsets ever move.
 //
-// Time window: where the broker answers offsetsForTimes, reading starts at
+// Start time: where the broker answers offsetsForTimes, reading starts at
 // the offset it gives; where it cannot (librdkafka's mock broker returns -1),
-// reading starts at the earliest offset, and one log line says so. Either
-// way, messages whose timestamp lies outside [from_ms, to_ms] are read but
-// not yielded (CreateTime timestamps need not grow within a partition).
+// reading starts at the earliest offset, and one log line says so. The
+// source does not filter by timestamp: callers keep their window with
+// InTimeWindow (CreateTime timestamps need not grow within a partition, and
+// the earliest-offset start yields earlier messages too).
 //
 // Order: messages of one partition come in offset order; partitions
 // interleave as the broker delivers them, as in twin-ingest. Not
@@ -48,8 +49,7 @@ namespace twin {
 
 struct KafkaReadOptions {
   std::vector<std::string> topics;  // topics the broker does not know are skipped
-  std::optional<int64_t> from_ms;   // skip earlier messages
-  std::optional<int64_t> to_ms;     // skip later messages
+  std::optional<int64_t> start_ms;  // start at the first message at or after
   bool with_headers = true;         // false: leave Record::headers empty (faster)
   int broker_down_timeout_ms = 10000;
 };
@@ -64,11 +64,9 @@ class KafkaRecordSource : public RecordSource {
   ~KafkaRecordSource() override;
 
   Result<std::optional<Record>> Next() override;
-  // Messages read (yielded or skipped) and to read in all.
+  // Messages read and to read in all.
   uint64_t Done() const override { return read_; }
   uint64_t Total() const override { return total_; }
-  // Messages read but outside the time window.
-  uint64_t skipped() const { return skipped_; }
 
  private:
   KafkaRecordSource() = default;
@@ -83,12 +81,18 @@ class KafkaRecordSource : public RecordSource {
   size_t unfinished_ = 0;  // partitions not yet read to their end
   uint64_t read_ = 0;
   uint64_t total_ = 0;
-  uint64_t skipped_ = 0;
 };
 
-// twin-replay capture: writes every message the source yields to `out` as
-// NDJSON records; *captured counts them.
-Status CaptureRecords(const KafkaSettings& settings, const KafkaReadOptions& options,
+struct CaptureOptions {
+  std::vector<std::string> topics;
+  std::optional<int64_t> from_ms;  // skip earlier messages
+  std::optional<int64_t> to_ms;    // skip later messages
+};
+
+// twin-replay capture: writes the topics' messages in the window, up to the
+// end offsets they had at the start, to `out` as NDJSON records; *captured
+// counts them.
+Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
                       std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured);
 
 }  // namespace twin

@@ -59,11 +59,10 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
     }
     if (!next->has_value()) break;
     const Record& record = **next;
-    if ((options.from_ms && record.timestamp_ms < *options.from_ms) ||
-        (options.to_ms && record.timestamp_ms > *options.to_ms)) {
-      ++skipped.skipped;
-    } else {
+    if (InTimeWindow(record.timestamp_ms, options.from_ms, options.to_ms)) {
       applier.Apply(record);
+    } else {
+      ++skipped.skipped;
     }
     if (options.progress && ++seen % 65536 == 0) {
       options.progress(*source, applier.counts());

@@ -73,6 +73,12 @@ class RecordApplier {
   OutcomeCounts counts_;
 };
 
+// True if `timestamp_ms` lies in [from_ms, to_ms]; a missing bound is open.
+inline bool InTimeWindow(int64_t timestamp_ms, const std::optional<int64_t>& from_ms,
+                         const std::optional<int64_t>& to_ms) {
+  return !(from_ms && timestamp_ms < *from_ms) && !(to_ms && timestamp_ms > *to_ms);
+}
+
 struct RebuildOptions {
   RuleOptions rules;
   std::optional<int64_t> from_ms;  // skip records with an earlier timestamp

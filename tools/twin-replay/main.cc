@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   produce_cmd->add_flag("--loop", loop, "send the file again and again until stopped");
 
-  twin::KafkaReadOptions capture;
+  twin::CaptureOptions capture;
   CLI::App* capture_cmd = app.add_subcommand(
       "capture", "Write topics' messages to stdout as NDJSON (no consumer group).");
   capture_cmd->add_option("--topics", capture.topics, "topics to capture")
