@@ -1,5 +1,6 @@
 #include "lib/state_delta.h"
 
+#include "lib/parallel.h"
 #include "lib/state_document.h"
 
 #include <algorithm>
@@ -14,32 +15,60 @@ Json* Member(Json* object, std::string_view container) {
   return &(*object)[std::string(container)];
 }
 
-using Changed = std::map<std::string, std::optional<Json>, std::less<>>;
+// One logged entity that is in the current state: where its delta goes and,
+// once computed, the delta itself.
+struct EntityChange {
+  Json* array_delta;  // the array's delta object, inside the result
+  std::string index;  // in the current (right-hand) array
+  const std::optional<Json>* before;
+  const Json* now;
+  std::optional<Json> delta;
+};
 
-// The array delta of one entity array: an insertion for each entity the
-// published state lacked, a nested delta for each that changed, at its index
-// in the current (right-hand) array. Empty when nothing differs.
-Json EntityArrayDelta(const EntityMap& now, const Changed& changed, const DiffOptions& options,
-                      EntityRanks* ranks) {
-  Json delta = Json::object();
+// The array delta object of `kind` in `object` (a district's delta or the
+// city's), made empty if absent.
+Json* ArrayDelta(Json* object, EntityKind kind) {
+  const EntityKindInfo& info = Info(kind);
+  return &(*Member(object, info.container))[std::string(info.array)];
+}
+
+// Queues the logged entities of one array for diffing.
+void QueueArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array_delta,
+                EntityRanks* ranks, std::vector<EntityChange>* out) {
   for (const auto& [id, before] : changed) {
     auto entity = now.find(id);
     if (entity == now.end()) continue;  // cannot happen: nothing is deleted
-    const std::string index = std::to_string(ranks->Rank(now, id));
-    if (!before) {
-      delta[index] = Json::array({entity->second});
-    } else if (std::optional<Json> d = Diff(*before, entity->second, options)) {
-      delta[index] = std::move(*d);
-    }
+    out->push_back({array_delta, std::to_string(ranks->Rank(now, id)), &before, &entity->second,
+                    std::nullopt});
   }
-  if (!delta.empty()) delta["_t"] = "a";
-  return delta;
 }
 
-void AddArrayDelta(Json* object, EntityKind kind, Json array_delta) {
-  if (array_delta.empty()) return;
-  const EntityKindInfo& info = Info(kind);
-  (*Member(object, info.container))[std::string(info.array)] = std::move(array_delta);
+// Removes `member` from `object` if it is an empty object; else marks it as
+// an array delta.
+void KeepArrayDelta(Json* object, const std::string& member) {
+  auto it = object->find(member);
+  if (it == object->end()) return;
+  if (it->empty()) {
+    object->erase(it);
+  } else {
+    (*it)["_t"] = "a";
+  }
+}
+
+// Drops what the queued arrays left empty (every entity changed back) and
+// marks the rest, in `object` (a district delta or the city's).
+void FinishArrays(Json* object, const std::vector<EntityKind>& kinds) {
+  for (EntityKind kind : kinds) {
+    const EntityKindInfo& info = Info(kind);
+    if (info.container.empty()) {
+      KeepArrayDelta(object, std::string(info.array));
+      continue;
+    }
+    auto container = object->find(std::string(info.container));
+    if (container == object->end()) continue;
+    KeepArrayDelta(&*container, std::string(info.array));
+    if (container->empty()) object->erase(container);
+  }
 }
 
 }  // namespace
@@ -94,39 +123,65 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   EntityRanks fresh;
   if (ranks == nullptr) ranks = &fresh;
   Json delta = Json::object();
+  // The skeleton first: every array delta object a logged entity may go in
+  // (nlohmann's objects are maps, so the pointers stay valid), and the
+  // entities queued with their indices. Then the entity diffs, spread over
+  // the cores. Then what stayed empty is dropped.
+  std::vector<EntityChange> queued;
 
   // Districts: new ones whole, changed ones member by member.
   std::map<std::string_view, std::vector<EntityKind>> changed_kinds;
   for (const auto& [key, group] : changes.entities_) {
     if (!key.first.empty()) changed_kinds[key.first].push_back(key.second);
   }
-  Json districts = Json::object();
+  Json& districts = delta["districts"];
+  districts = Json::object();
+  std::vector<std::pair<Json*, const std::vector<EntityKind>*>> district_deltas;
   size_t index = 0;
   for (const auto& [id, district] : current.districts()) {
     if (changes.new_districts_.count(id) != 0) {
       districts[std::to_string(index)] = Json::array({Json::parse(SerializeDistrict(district))});
     } else if (auto kinds = changed_kinds.find(id); kinds != changed_kinds.end()) {
-      Json district_delta = Json::object();
+      Json* district_delta = &districts[std::to_string(index)];
+      *district_delta = Json::object();
       for (EntityKind kind : kinds->second) {
-        AddArrayDelta(&district_delta, kind,
-                      EntityArrayDelta(district.Of(kind),
-                                       changes.entities_.at({id, kind}), options, ranks));
+        QueueArray(district.Of(kind), changes.entities_.at({id, kind}),
+                   ArrayDelta(district_delta, kind), ranks, &queued);
       }
-      if (!district_delta.empty()) districts[std::to_string(index)] = std::move(district_delta);
+      district_deltas.emplace_back(district_delta, &kinds->second);
     }
     ++index;
   }
-  if (!districts.empty()) {
-    districts["_t"] = "a";
-    delta["districts"] = std::move(districts);
-  }
-
   // City-wide kinds (publicTransport, emergencyServices).
+  std::vector<EntityKind> city_kinds;
   for (const auto& [key, group] : changes.entities_) {
     if (!key.first.empty()) continue;
-    AddArrayDelta(&delta, key.second,
-                  EntityArrayDelta(current.CityEntities(key.second), group, options, ranks));
+    QueueArray(current.CityEntities(key.second), group, ArrayDelta(&delta, key.second), ranks,
+               &queued);
+    city_kinds.push_back(key.second);
   }
+
+  ParallelFor(queued.size(), 256, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      EntityChange& change = queued[i];
+      change.delta = *change.before ? Diff(**change.before, *change.now, options)
+                                    : std::optional<Json>(Json::array({*change.now}));
+    }
+  });
+  for (EntityChange& change : queued) {
+    if (change.delta) (*change.array_delta)[change.index] = std::move(*change.delta);
+  }
+
+  for (const auto& [district_delta, kinds] : district_deltas) FinishArrays(district_delta, *kinds);
+  for (auto it = districts.begin(); it != districts.end();) {
+    it = it->empty() ? districts.erase(it) : std::next(it);
+  }
+  if (districts.empty()) {
+    delta.erase("districts");
+  } else {
+    districts["_t"] = "a";
+  }
+  FinishArrays(&delta, city_kinds);
 
   if (delta.empty()) return std::nullopt;
   if (before_timestamp != after_timestamp) {

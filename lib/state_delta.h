@@ -10,7 +10,8 @@
 // layout; jsondiffpatch's array deltas with right-side indices), entity by
 // entity: a changed entity is a nested Diff of its two values, a new one an
 // insertion, a new district one insertion of the whole district. Indices
-// come from an EntityRanks (O(log n) each once built).
+// come from an EntityRanks (O(log n) each once built). The entity diffs of a
+// large change set are spread over the cores (lib/parallel.h).
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
 // districts (and the timestamp); district fields, city fields and removals
@@ -63,12 +64,13 @@ class ChangeLog {
   bool empty() const { return entities_.empty() && new_districts_.empty(); }
   size_t size() const;
 
+ // (district id, or "" for city-wide kinds; kind) -> id -> published value.
+  using Group = std::map<std::string, std::optional<Json>, std::less<>>;
+
  private:
   friend std::optional<Json> ComposeDelta(const CityState&, const ChangeLog&,
                                           const std::string&, const std::string&,
                                           const DiffOptions&, EntityRanks*);
-  // (district id, or "" for city-wide kinds; kind) -> id -> published value.
-  using Group = std::map<std::string, std::optional<Json>, std::less<>>;
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
   std::set<std::string, std::less<>> new_districts_;
 };

@@ -121,6 +121,40 @@ TEST_CASE("a composed delta equals the diff of the two whole documents") {
   }
 }
 
+TEST_CASE("a delta of thousands of entities, composed on several threads, equals the whole diff") {
+  // Enough changed entities that ComposeDelta spreads the diffs over threads.
+  CityState state = SmallCity();
+  for (const std::string district : {"district-2", "district-4"}) {
+    bool created;
+    auto& edges = state.EnsureDistrict(district, &created).Of(EntityKind::kEdge);
+    for (int i = 0; i < 1500; ++i) {
+      edges[Id("edge", 1000 + i)] = Json{{"edgeId", Id("edge", 1000 + i)}, {"speed", i}};
+    }
+  }
+  const Json before = CityStateToJson(state);
+  ChangeLog log;
+  for (const std::string district : {"district-2", "district-4"}) {
+    bool created;
+    auto& edges = state.EnsureDistrict(district, &created).Of(EntityKind::kEdge);
+    for (int i = 0; i < 1600; i += (i % 7 == 0 ? 1 : 2)) {  // changed, unchanged and new
+      EntityRef ref{EntityKind::kEdge, district, Id("edge", 1000 + i)};
+      auto it = edges.find(ref.id);
+      log.Note(ref, it == edges.end() ? std::nullopt : std::optional<Json>(it->second));
+      Json& edge = edges[ref.id];
+      edge["edgeId"] = ref.id;
+      edge["speed"] = i % 3 == 0 ? Json(i) : Json(i + 0.5);  // i % 3 == 0: back to its value
+    }
+  }
+  state.timestamp += 1'000'000;
+  const Json after = CityStateToJson(state);
+  const std::optional<Json> composed =
+      ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
+                   after.at("timestamp").get<std::string>());
+  REQUIRE(composed.has_value());
+  CHECK(*composed == *Diff(before, after));
+  CHECK(*Patch(before, *composed) == after);
+}
+
 TEST_CASE("a change that ends where it started composes to no delta") {
   CityState state = SmallCity();
   ChangeLog log;
