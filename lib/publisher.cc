@@ -79,6 +79,12 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
                  double ms);
+  // Whether the mirror is the last published document (its timestamp aside).
+  bool AtLast() const { return last_ && changes_.empty() && !whole_diff_; }
+  // Renders the last document's text if an HTTP request asked for it and the
+  // mirror is at it; otherwise a later published document will serve.
+  void RenderIfWanted();
+  void Render(PublishedDocument* document);
   // The mirror is now what was last published: nothing to carry forward.
   void InStep() {
     changes_.Clear();
@@ -94,7 +100,7 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   ChangeLog changes_;        // entities changed since last_, at their values there
   EntityRanks ranks_;        // indices in the mirror's arrays
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
-  std::shared_ptr<const PublishedDocument> last_;
+  std::shared_ptr<PublishedDocument> last_;
   uint64_t next_sequence_ = 1;
   bool force_full_ = false;  // a sequence was burnt: consumers need a state.full
   uintptr_t send_id_ = 0;
@@ -136,6 +142,15 @@ bool PublishRun::Reload() {
   if (!stored.ok() && !empty) {
     spdlog::warn("cannot read the state: {}", stored.status().message());
     return false;
+  }
+  // The next delta diffs whole documents, so the last one needs its text:
+  // rendered now, while the mirror is still at it, or else a state.full.
+  if (last_ && !last_->has_text()) {
+    if (AtLast()) {
+      Render(last_.get());
+    } else {
+      force_full_ = true;
+    }
   }
   ranks_.Clear();  // before the old maps go
   if (empty) {  // no state yet: an empty city
@@ -256,6 +271,10 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   last_ = document;
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   owner_->last_ = document;
+  if (document->has_text()) {
+    owner_->last_with_text_ = document;
+    owner_->rendered_.notify_all();
+  }
   PublishMetrics& m = owner_->metrics_;
   (full ? m.full : m.incremental) += 1;
   (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
@@ -264,11 +283,10 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
 }
 
 bool PublishRun::PublishFull(Clock::time_point start) {
-  auto document = std::make_shared<PublishedDocument>();
-  document->timestamp = StampNow();
-  document->text = SerializeCityState(mirror_);
-  document->sequence = next_sequence_;
-  const SendResult sent = Send(options_.full_topic, document->text,
+  const std::string timestamp = StampNow();
+  auto document = std::make_shared<PublishedDocument>(next_sequence_, timestamp, mirror_.timestamp);
+  document->SetText(SerializeCityState(mirror_));
+  const SendResult sent = Send(options_.full_topic, document->text(),
                                {{"type", "full-state"}, {"version", "1.0"},
                                 {"sequence", std::to_string(document->sequence)}});
   if (sent != SendResult::kAcknowledged) {
@@ -278,8 +296,8 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   ++next_sequence_;
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
-               document->text.size(), ms);
-  Published(document, true, document->text.size(), ms);
+               document->text().size(), ms);
+  Published(document, true, document->text().size(), ms);
   InStep();
   force_full_ = false;
   return true;
@@ -288,12 +306,13 @@ bool PublishRun::PublishFull(Clock::time_point start) {
 bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
   if (force_full_) return PublishFull(start);
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
-  auto document = std::make_shared<PublishedDocument>();
-  document->timestamp = StampNow();
+  const Micros before_micros = mirror_.timestamp;
+  const std::string timestamp = StampNow();
+  auto document = std::make_shared<PublishedDocument>(next_sequence_, timestamp, mirror_.timestamp);
   std::optional<Json> delta;
   if (whole_diff_) {
-    document->text = SerializeCityState(mirror_);
-    delta = Diff(last_->Document(), Json::parse(document->text));
+    document->SetText(SerializeCityState(mirror_));
+    delta = Diff(last_->Document(), Json::parse(document->text()));
     // Only the timestamp moved: no entity changed.
     if (delta && delta->size() == 1 && delta->contains("timestamp")) delta.reset();
   } else {
@@ -301,10 +320,10 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
   }
   const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
+    mirror_.timestamp = before_micros;
     InStep();
     return true;
   }
-  document->sequence = next_sequence_;
   std::string value;
   {
     JsonWriter w(&value);
@@ -335,14 +354,34 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
                 Ms(acked - composed).count());
   const size_t changed = changes_.size();
   InStep();
-  // The whole document, for /api/state: after the acknowledgement, outside
-  // the tick's latency (its cost follows the city's size, not the change).
-  if (document->text.empty()) document->text = SerializeCityState(mirror_);
+  const size_t full_bytes = owner_->Metrics().last_full_bytes;
   spdlog::info("Published incremental state, sequence {}, {} changed entities, delta {} bytes "
-               "({:.1f}% of the full state), {:.1f} ms", document->sequence, changed,
-               value.size(), 100.0 * value.size() / document->text.size(), ms);
+               "({:.1f}% of the last full state), {:.1f} ms", document->sequence, changed,
+               value.size(), full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
   Published(document, false, value.size(), ms);
   return true;
+}
+
+void PublishRun::Render(PublishedDocument* document) {
+  // The mirror is at the document but may carry a later stamp (a tick whose
+  // changes cancelled out, or a failed publish): render with the document's.
+  const Micros now = mirror_.timestamp;
+  mirror_.timestamp = document->micros;
+  document->SetText(SerializeCityState(mirror_));
+  mirror_.timestamp = now;
+}
+
+void PublishRun::RenderIfWanted() {
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (!owner_->render_wanted_) return;
+  }
+  if (!AtLast() || last_->has_text()) return;
+  Render(last_.get());
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  owner_->last_with_text_ = last_;
+  owner_->render_wanted_ = false;
+  owner_->rendered_.notify_all();
 }
 
 Status PublishRun::Run() {
@@ -376,12 +415,22 @@ Status PublishRun::Run() {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
       if (FollowFeed()) PublishIncremental(now, Clock::now());
     }
+    RenderIfWanted();
   }
   // A final state.full on a clean stop, waiting less: a stop must not hang
   // on a broker that is gone.
   ack_timeout_ms_ = 10000;
   if (FollowFeed() && PublishFull(Clock::now())) return Status::Ok();
   return Status::Unavailable("the final state.full could not be published");
+}
+
+std::shared_ptr<const PublishedDocument> Publisher::Readable(
+    std::chrono::milliseconds wait) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!last_ || last_->has_text()) return last_;
+  render_wanted_ = true;
+  rendered_.wait_for(lock, wait, [this] { return last_->has_text(); });
+  return last_->has_text() ? last_ : last_with_text_;
 }
 
 Status Publisher::Run(const std::atomic<bool>* stop) {

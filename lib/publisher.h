@@ -12,12 +12,14 @@
 // A failed publish does not use up its sequence number, and the next delta
 // is again computed from S(k-1).
 //
-// Run() is single-threaded; Last() and Metrics() may be called from other
-// threads (the HTTP server).
+// Run() is single-threaded; Last(), Readable() and Metrics() may be called
+// from other threads (the HTTP server).
 #ifndef TWIN_LIB_PUBLISHER_H_
 #define TWIN_LIB_PUBLISHER_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -40,18 +42,36 @@ struct PublishOptions {
   bool once = false;  // publish one state.full and return
 };
 
-// A document the broker acknowledged. Immutable once shared.
-struct PublishedDocument {
-  uint64_t sequence = 0;
-  std::string timestamp;
-  std::string text;
-  // `text` parsed, on first use (thread-safe).
+// A document the broker acknowledged. Its text is set once: at once for a
+// state.full, and for an incremental only when someone asks for it
+// (Publisher::Readable()), since rendering the whole city costs in proportion
+// to the city (about 700 ms at 10x), not to the change.
+class PublishedDocument {
+ public:
+  PublishedDocument(uint64_t sequence, std::string timestamp, Micros micros)
+      : sequence(sequence), timestamp(std::move(timestamp)), micros(micros) {}
+
+  const uint64_t sequence;
+  const std::string timestamp;  // as the document states it
+  const Micros micros;          // the same instant
+
+  bool has_text() const { return has_text_.load(std::memory_order_acquire); }
+  // Requires has_text().
+  const std::string& text() const { return text_; }
+  // `text` parsed, on first use (thread-safe). Requires has_text().
   const Json& Document() const {
-    std::call_once(parsed_, [this] { document_ = Json::parse(text); });
+    std::call_once(parsed_, [this] { document_ = Json::parse(text_); });
     return document_;
+  }
+  // Once, by the publisher, before or after the document is shared.
+  void SetText(std::string text) {
+    text_ = std::move(text);
+    has_text_.store(true, std::memory_order_release);
   }
 
  private:
+  std::string text_;
+  std::atomic<bool> has_text_{false};
   mutable std::once_flag parsed_;
   mutable Json document_;
 };
@@ -72,10 +92,17 @@ class Publisher {
   // Publishes until `stop` is set (a final state.full then), or once.
   Status Run(const std::atomic<bool>* stop);
 
+  // The last document published (nullptr before the first), text or not.
   std::shared_ptr<const PublishedDocument> Last() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return last_;
   }
+  // The last document published, with its text: asks the publisher to
+  // render it and waits up to `wait`. The publisher can render it while its
+  // mirror is at that document (between ticks, unless a publish failed);
+  // if it could not in time, the newest document that has a text is
+  // returned instead. nullptr before the first publish.
+  std::shared_ptr<const PublishedDocument> Readable(std::chrono::milliseconds wait) const;
   PublishMetrics Metrics() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return metrics_;
@@ -86,7 +113,10 @@ class Publisher {
   PublishOptions options_;
   StateStore* store_;
   mutable std::mutex mutex_;
+  mutable std::condition_variable rendered_;
   std::shared_ptr<const PublishedDocument> last_;
+  std::shared_ptr<const PublishedDocument> last_with_text_;
+  mutable bool render_wanted_ = false;
   PublishMetrics metrics_;
 };
 

@@ -1,5 +1,7 @@
 #include "lib/state_api.h"
 
+#include <chrono>
+
 #include "lib/json_writer.h"
 
 namespace twin {
@@ -17,12 +19,15 @@ HttpResponse Error(int status, const std::string& message) {
   return HttpResponse{status, "application/json", body, {}};
 }
 
+// How long a request waits for the publisher to render the last document.
+constexpr std::chrono::milliseconds kRenderWait{2000};
+
 // Serves a part of the last document, or 503 before the first publish.
 HttpServer::Handler Part(const Publisher* publisher,
                          std::function<HttpResponse(const PublishedDocument&,
                                                     const std::vector<std::string>&)> part) {
   return [publisher, part](const std::vector<std::string>& match) {
-    std::shared_ptr<const PublishedDocument> last = publisher->Last();
+    std::shared_ptr<const PublishedDocument> last = publisher->Readable(kRenderWait);
     if (!last) return Error(503, "nothing published yet");
     return part(*last, match);
   };
@@ -38,7 +43,7 @@ std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publi
   };
   return {
       {"/api/state", Part(publisher, [](const PublishedDocument& d, const auto&) {
-         return Json200(d.text, d.sequence);
+         return Json200(d.text(), d.sequence);
        })},
       {"/api/state/districts", Part(publisher, member("districts"))},
       {"/api/state/publicTransport", Part(publisher, member("publicTransport"))},

@@ -60,7 +60,12 @@ kill -STOP $publisher
 sleep 1
 kill -STOP "$BROKER_PID"
 kill -CONT $publisher
-sleep 6
+sleep 2
+# Meanwhile /api/state still answers: the last document the publisher could
+# render (its mirror is past it once a publish failed), with its sequence.
+during_code=$(get /api/state $T/during.json)
+during_sequence=$(sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers)
+sleep 2
 kill -CONT "$BROKER_PID"
 wait $producer
 # Ingest catches up (its group may rejoin after the stop): every message
@@ -71,6 +76,8 @@ for _ in $(seq 240); do
   [ "$handled" -ge 30000 ] && grep -q '^twin_ingest_pending_entities 0$' $T/imetrics.txt && break
   sleep 0.5
 done
+check "/api/state answered while the broker was stopped" bash -c \
+  "test '$during_code' = 200 && test -n '$during_sequence' && node -e 'JSON.parse(require(\"fs\").readFileSync(\"$T/during.json\"))'"
 check "ingest handled the whole stream" test "$handled" -ge 30000
 kill -TERM $ingester; wait $ingester
 # A load replaces the state (entities go back to the city definition): the
