@@ -9,8 +9,9 @@
 // so jsondiffpatch.patch(S(k-1), delta) deep-equals S(k) and a tick costs in
 // proportion to what changed. After the feed says `reload` (the mirror is
 // read whole again), the next delta diffs the two whole documents instead.
-// A failed publish does not use up its sequence number, and the next delta
-// is again computed from S(k-1).
+// A publish the broker surely did not store does not use up its sequence
+// number; one that it may have stored (in doubt) does, and a state.full
+// follows. Either way the next delta is again computed from S(k-1).
 //
 // Run() is single-threaded; Last(), Readable() and Metrics() may be called
 // from other threads (the HTTP server).
