@@ -4,7 +4,9 @@
 // [0, n), one range per core (at most kMaxWays), the first on the calling
 // thread and the others on threads it starts and joins before returning.
 // Loops shorter than `min_per_way` items per range run on the caller alone,
-// so small work pays no thread start (about 50 us).
+// so small work pays no thread start (about 50 us). A call made from inside
+// a range (nested parallelism) runs on its own thread alone: the cores are
+// already busy.
 //
 // `body` must be safe to run concurrently on disjoint ranges. An exception
 // thrown by any range is rethrown on the caller, after every range ended.

@@ -48,6 +48,27 @@ TEST_CASE("ParallelFor runs short loops on the caller alone") {
   REQUIRE(threads == std::vector<std::thread::id>{std::this_thread::get_id()});
 }
 
+TEST_CASE("ParallelFor called inside a range runs on that range's thread") {
+  std::mutex mutex;
+  std::vector<bool> nested_on_own_thread;
+  ParallelFor(1000, 1, [&](size_t, size_t) {
+    const std::thread::id outer = std::this_thread::get_id();
+    std::set<std::thread::id> inner;
+    ParallelFor(1000, 1, [&](size_t, size_t) { inner.insert(std::this_thread::get_id()); });
+    std::lock_guard<std::mutex> lock(mutex);
+    nested_on_own_thread.push_back(inner == std::set<std::thread::id>{outer});
+  });
+  for (bool own : nested_on_own_thread) REQUIRE(own);
+  // And a later top-level call is parallel again.
+  std::set<std::thread::id> threads;
+  ParallelFor(1000, 1, [&](size_t, size_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  });
+  REQUIRE(threads.size() ==
+          std::min<size_t>(kMaxWays, std::max(1u, std::thread::hardware_concurrency())));
+}
+
 TEST_CASE("ParallelFor rethrows a range's exception after all ranges ended") {
   std::atomic<size_t> done{0};
   REQUIRE_THROWS_AS(ParallelFor(1000, 1,
