@@ -273,6 +273,7 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   owner_->last_ = document;
   if (document->has_text()) {
     owner_->last_with_text_ = document;
+    owner_->render_wanted_ = false;
     owner_->rendered_.notify_all();
   }
   PublishMetrics& m = owner_->metrics_;
@@ -306,7 +307,6 @@ bool PublishRun::PublishFull(Clock::time_point start) {
 bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
   if (force_full_) return PublishFull(start);
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
-  const Micros before_micros = mirror_.timestamp;
   const std::string timestamp = StampNow();
   auto document = std::make_shared<PublishedDocument>(next_sequence_, timestamp, mirror_.timestamp);
   std::optional<Json> delta;
@@ -320,7 +320,6 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
   }
   const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
-    mirror_.timestamp = before_micros;
     InStep();
     return true;
   }
