@@ -84,7 +84,9 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   // Renders the last document's text if an HTTP request asked for it and the
   // mirror is at it; otherwise a later published document will serve.
   void RenderIfWanted();
-  void Render(PublishedDocument* document);
+  // Renders the last document's text from the mirror, which must be at it,
+  // and hands it to waiting requests.
+  void RenderLast();
   // The mirror is now what was last published: nothing to carry forward.
   void InStep() {
     changes_.Clear();
@@ -147,7 +149,7 @@ bool PublishRun::Reload() {
   // rendered now, while the mirror is still at it, or else a state.full.
   if (last_ && !last_->has_text()) {
     if (AtLast()) {
-      Render(last_.get());
+      RenderLast();
     } else {
       force_full_ = true;
     }
@@ -271,11 +273,7 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   last_ = document;
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   owner_->last_ = document;
-  if (document->has_text()) {
-    owner_->last_with_text_ = document;
-    owner_->render_wanted_ = false;
-    owner_->rendered_.notify_all();
-  }
+  if (document->has_text()) owner_->TextReady(document);
   PublishMetrics& m = owner_->metrics_;
   (full ? m.full : m.incremental) += 1;
   (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
@@ -361,13 +359,15 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
   return true;
 }
 
-void PublishRun::Render(PublishedDocument* document) {
+void PublishRun::RenderLast() {
   // The mirror is at the document but may carry a later stamp (a tick whose
   // changes cancelled out, or a failed publish): render with the document's.
   const Micros now = mirror_.timestamp;
-  mirror_.timestamp = document->micros;
-  document->SetText(SerializeCityState(mirror_));
+  mirror_.timestamp = last_->micros;
+  last_->SetText(SerializeCityState(mirror_));
   mirror_.timestamp = now;
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  owner_->TextReady(last_);
 }
 
 void PublishRun::RenderIfWanted() {
@@ -376,11 +376,7 @@ void PublishRun::RenderIfWanted() {
     if (!owner_->render_wanted_) return;
   }
   if (!AtLast() || last_->has_text()) return;
-  Render(last_.get());
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  owner_->last_with_text_ = last_;
-  owner_->render_wanted_ = false;
-  owner_->rendered_.notify_all();
+  RenderLast();
 }
 
 Status PublishRun::Run() {
@@ -421,6 +417,12 @@ Status PublishRun::Run() {
   ack_timeout_ms_ = 10000;
   if (FollowFeed() && PublishFull(Clock::now())) return Status::Ok();
   return Status::Unavailable("the final state.full could not be published");
+}
+
+void Publisher::TextReady(std::shared_ptr<const PublishedDocument> document) {
+  last_with_text_ = std::move(document);
+  render_wanted_ = false;
+  rendered_.notify_all();
 }
 
 std::shared_ptr<const PublishedDocument> Publisher::Readable(

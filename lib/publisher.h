@@ -111,6 +111,10 @@ class Publisher {
 
  private:
   friend class PublishRun;
+  // `document` has its text: requests waiting in Readable() may take it.
+  // Called with mutex_ held.
+  void TextReady(std::shared_ptr<const PublishedDocument> document);
+
   PublishOptions options_;
   StateStore* store_;
   mutable std::mutex mutex_;
