@@ -31,12 +31,6 @@ double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-EntityMap& MapOf(CityState* state, const EntityRef& ref) {
-  if (!IsDistrictScoped(ref.kind)) return state->CityEntities(ref.kind);
-  bool created;
-  return state->EnsureDistrict(ref.district_id, &created).Of(ref.kind);
-}
-
 int Main(int scale, int messages, int runs) {
   const CityShape shape = CityShape().Scaled(scale);
   const CityState before = GenerateCity(shape, 1);
@@ -55,7 +49,7 @@ int Main(int scale, int messages, int runs) {
   }
   std::vector<EntityRef> refs(changed.begin(), changed.end());
   std::vector<std::string> texts;
-  for (const EntityRef& ref : refs) texts.push_back(ToJsonText(MapOf(&after, ref).at(ref.id)));
+  for (const EntityRef& ref : refs) texts.push_back(ToJsonText(*after.Find(ref)));
   std::printf("%dx city, %d messages: %zu changed entities\n", scale, messages, refs.size());
 
   std::vector<double> parse_ms, mirror_ms, compose_ms, text_ms, total_ms;
@@ -73,10 +67,7 @@ int Main(int scale, int messages, int runs) {
     parse_ms.push_back(MsSince(start));
     auto phase = Clock::now();
     for (size_t i = 0; i < refs.size(); ++i) {
-      EntityMap& entities = MapOf(&mirror, refs[i]);
-      auto [it, inserted] = entities.try_emplace(refs[i].id);
-      log.Note(refs[i], inserted ? std::nullopt : std::optional<Json>(std::move(it->second)));
-      it->second = std::move(values[i]);
+      ApplyChange(refs[i], std::move(values[i]), &mirror, &log);
     }
     mirror_ms.push_back(MsSince(phase));
     phase = Clock::now();

@@ -201,20 +201,7 @@ bool PublishRun::FollowFeed() {
     Result<std::vector<std::optional<Json>>> values = owner_->store_->ReadEntities(feed->changed);
     if (!values.ok()) return false;
     for (size_t i = 0; i < feed->changed.size(); ++i) {
-      const EntityRef& ref = feed->changed[i];
-      if (!(*values)[i]) continue;
-      EntityMap* entities;
-      if (IsDistrictScoped(ref.kind)) {
-        bool created;
-        entities = &mirror_.EnsureDistrict(ref.district_id, &created).Of(ref.kind);
-        if (created) changes_.NoteNewDistrict(ref.district_id);
-      } else {
-        entities = &mirror_.CityEntities(ref.kind);
-      }
-      auto [it, inserted] = entities->try_emplace(ref.id);
-      // The old value moves into the log (only the first time counts).
-      changes_.Note(ref, inserted ? std::nullopt : std::optional<Json>(std::move(it->second)));
-      it->second = std::move(*(*values)[i]);
+      if ((*values)[i]) ApplyChange(feed->changed[i], std::move(*(*values)[i]), &mirror_, &changes_);
     }
     cursor_ = feed->cursor;
   }

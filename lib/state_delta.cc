@@ -101,6 +101,20 @@ void ChangeLog::Note(const EntityRef& ref, std::optional<Json> before) {
   entities_[{district, ref.kind}].try_emplace(ref.id, std::move(before));
 }
 
+void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* log) {
+  EntityMap* entities;
+  if (IsDistrictScoped(ref.kind)) {
+    bool created;
+    entities = &state->EnsureDistrict(ref.district_id, &created).Of(ref.kind);
+    if (created) log->NoteNewDistrict(ref.district_id);
+  } else {
+    entities = &state->CityEntities(ref.kind);
+  }
+  auto [it, inserted] = entities->try_emplace(ref.id);
+  log->Note(ref, inserted ? std::nullopt : std::optional<Json>(std::move(it->second)));
+  it->second = std::move(value);
+}
+
 void ChangeLog::NoteNewDistrict(const std::string& district_id) {
   new_districts_.insert(district_id);
 }

@@ -64,16 +64,22 @@ class ChangeLog {
   bool empty() const { return entities_.empty() && new_districts_.empty(); }
   size_t size() const;
 
- // (district id, or "" for city-wide kinds; kind) -> id -> published value.
+  // One (district, kind)'s logged entities: id -> published value.
   using Group = std::map<std::string, std::optional<Json>, std::less<>>;
 
  private:
   friend std::optional<Json> ComposeDelta(const CityState&, const ChangeLog&,
                                           const std::string&, const std::string&,
                                           const DiffOptions&, EntityRanks*);
+  // (district id, or "" for city-wide kinds; kind) -> its group.
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
   std::set<std::string, std::less<>> new_districts_;
 };
+
+// Makes `value` the value of `ref` in `state`, first noting in `log` the
+// value it replaces (moved in, not copied) or its absence, and a district it
+// creates: how a mirror follows a change while keeping S(k-1) in the log.
+void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* log);
 
 // The delta from the published state (described by `changes` against
 // `current`, with timestamp `before_timestamp`) to `current` (with timestamp

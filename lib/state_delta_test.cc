@@ -155,6 +155,28 @@ TEST_CASE("a delta of thousands of entities, composed on several threads, equals
   CHECK(*Patch(before, *composed) == after);
 }
 
+TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and new districts") {
+  CityState state = SmallCity();
+  const Json before = CityStateToJson(state);
+  ChangeLog log;
+  const EntityRef sensor{EntityKind::kSensor, Id("district", 2), Id("sensor", 0)};
+  REQUIRE(state.Find(sensor) != nullptr);
+  ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 1}}, &state, &log);
+  ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 2}}, &state, &log);
+  ApplyChange({EntityKind::kSensor, Id("district", 9), Id("sensor", 1)},
+              Json{{"sensorId", Id("sensor", 1)}, {"value", 3}}, &state, &log);  // a new district
+  ApplyChange({EntityKind::kBus, "", "bus-99"}, Json{{"busId", "bus-99"}}, &state, &log);
+  CHECK(log.size() == 4);  // sensor-0 once, the new district, its sensor, the bus
+  CHECK(state.Find(sensor)->at("value") == 2);
+  state.timestamp += 1'000'000;
+  const Json after = CityStateToJson(state);
+  const std::optional<Json> composed =
+      ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
+                   after.at("timestamp").get<std::string>());
+  REQUIRE(composed.has_value());
+  CHECK(*composed == *Diff(before, after));
+}
+
 TEST_CASE("a change that ends where it started composes to no delta") {
   CityState state = SmallCity();
   ChangeLog log;
