@@ -177,7 +177,9 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
       return Status::Unavailable("reading " + where + ": " + message->errstr());
     }
     watch_->down_since.reset();
-    auto it = end_.find({message->topic_name(), message->partition()});
+    Record r;
+    r.topic = message->topic_name();  // a new string at each call: once
+    auto it = end_.find({r.topic, message->partition()});
     if (it == end_.end() || message->offset() >= it->second) continue;
     ++read_;
     if (message->offset() + 1 >= it->second) {
@@ -185,12 +187,9 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
       // Stop fetching it: a partition at its end would otherwise be polled
       // again and again, costing the broker more than the reading does.
       Partitions done;
-      done.list.push_back(
-          RdKafka::TopicPartition::create(message->topic_name(), message->partition()));
+      done.list.push_back(RdKafka::TopicPartition::create(r.topic, message->partition()));
       consumer_->pause(done.list);
     }
-    Record r;
-    r.topic = message->topic_name();
     r.partition = message->partition();
     r.offset = message->offset();
     r.timestamp_ms = message->timestamp().timestamp;
