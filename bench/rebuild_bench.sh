@@ -5,23 +5,23 @@
 # to a file. Prints the rate, CPU and peak RSS, and checks the result equals a
 # rebuild of the same recording.
 #   bazel build //tools/... //bench:twin-gen && bench/rebuild_bench.sh [N]
-set -euo pipefail
 cd "$(dirname "$0")/.."
+source testdata/harness/lib.sh  # start_broker, twin_cleanup
+set -e
+twin_use_tools
+trap 'set +e; twin_cleanup' EXIT  # its kills may find a broker gone
 N=${1:-1000000}
 B=$PWD/bazel-bin
-W=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf $W' EXIT
+W=$TWIN_TMP
 $B/bench/twin-gen city -o $W/city.json
 $B/bench/twin-gen stream --messages $N --partitions 32 --bad-share 0.01 -o $W/stream.ndjson
 
 broker=
-start_broker() {  # a fresh broker, pre-filled with the stream; $@: producer -X options
-  [ -n "$broker" ] && kill $broker && wait $broker 2>/dev/null || true
-  rm -f $W/bs
-  $B/tools/twin-broker/twin-broker --partitions 32 --bootstrap-file $W/bs >/dev/null 2>&1 &
-  broker=$!
-  for _ in $(seq 100); do [ -s $W/bs ] && break; sleep 0.05; done
-  export KAFKA_BROKERS=$(cat $W/bs)
+fill_broker() {  # a fresh broker, pre-filled with the stream; $@: producer -X options
+  if [ -n "$broker" ]; then kill $broker; wait $broker 2>/dev/null || true; fi
+  start_broker --partitions 32
+  broker=$BROKER_PID
+  export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
   $B/tools/twin-replay/twin-replay "$@" produce $W/stream.ndjson 2>/dev/null
 }
 broker_cpu() { awk '{print $14 + $15}' /proc/$broker/stat; }  # clock ticks
@@ -41,7 +41,7 @@ rebuild_runs() {  # $@: run labels
 
 # Produced in batches of up to 1,000 messages per partition (linger 50 ms),
 # as a producer under load sends them.
-start_broker -X linger.ms=50 -X batch.num.messages=1000
+fill_broker -X linger.ms=50 -X batch.num.messages=1000
 echo "pre-filled $N messages ($(du -m $W/stream.ndjson | cut -f1) MB of NDJSON) into 32 partitions x 9 topics, batched"
 rebuild_runs 1 2 3
 $B/tools/twin-replay/twin-replay rebuild --base $W/city.json --input $W/stream.ndjson -o $W/expected.json 2>/dev/null
@@ -50,7 +50,7 @@ cmp -s $W/rebuilt.json $W/expected.json && echo "the result equals the rebuild o
 # With librdkafka's 5 ms default linger the same messages land as ~1,000
 # small batches per partition, and the mock broker finds each fetch's batch
 # by walking its list from the start: it then needs seconds of CPU to serve.
-start_broker
+fill_broker
 echo "the same messages produced with librdkafka's default batching:"
 rebuild_runs default
 
