@@ -3,28 +3,27 @@
 # the broker's acknowledgement, as twin-publish logs it) after N changed
 # entities, at 1x and 10x the design city; and a full publish.
 #   bazel build //tools/... //bench:twin-gen && bench/publish_bench.sh
-set -uo pipefail
 cd "$(dirname "$0")/.."
+source testdata/harness/lib.sh  # start_redis, start_broker, twin_cleanup
+twin_use_tools
+trap twin_cleanup EXIT
 B=$PWD/bazel-bin
-W=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; redis-cli -p $port shutdown nosave >/dev/null 2>&1; rm -rf $W' EXIT
-port=$((20000 + RANDOM % 20000))
-redis-server --port $port --save '' --appendonly no --daemonize yes --logfile $W/redis.log >/dev/null
-export REDIS_URL=redis://127.0.0.1:$port/0
+W=$TWIN_TMP
+start_redis
+export REDIS_URL=$REDIS_TEST_URL
 for scale in 1 10; do
   # A fresh broker and one ingest group per scale: each run reads only its
   # own new messages.
-  rm -f $W/bs
-  $B/tools/twin-broker/twin-broker --partitions 16 --bootstrap-file $W/bs >/dev/null 2>&1 &
-  broker=$!
-  for _ in $(seq 100); do [ -s $W/bs ] && break; sleep 0.05; done
-  export KAFKA_BROKERS=$(cat $W/bs)
-  redis-cli -p $port flushall > /dev/null
+  start_broker --partitions 16
+  broker=$BROKER_PID
+  export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
+  redis-cli -p $REDIS_PORT_NUM flushall > /dev/null
   $B/bench/twin-gen city --scale $scale -o $W/city.json
   $B/tools/twin-snapshot/twin-snapshot load $W/city.json || exit 1
   $B/tools/twin-publish/twin-publish --http 127.0.0.1:0 --incremental-interval-ms 3000 \
     --full-interval-ms 600000 -X message.max.bytes=200000000 --log-level debug 2> $W/publish-$scale.log &
   publisher=$!
+  TWIN_PIDS+=($publisher)
   for _ in $(seq 1200); do grep -q "Published full" $W/publish-$scale.log && break; sleep 0.1; done
   echo "== ${scale}x city ($(du -m $W/city.json | cut -f1) MB): $(grep -o 'Published full state.*' $W/publish-$scale.log | head -1)"
   for n in 500 5000 50000; do
