@@ -62,8 +62,8 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   Status Connect();
   bool Reload();
   bool FollowFeed();
-  // Stamps the mirror with the time now; returns it formatted.
-  std::string StampNow();
+  // Stamps the mirror with the time now.
+  void StampNow();
   // The outcome of one publish. kInDoubt: the broker may have stored the
   // message although it was not acknowledged (a request timed out in
   // flight, or no report came), so its sequence cannot be used again.
@@ -207,10 +207,9 @@ bool PublishRun::FollowFeed() {
   }
 }
 
-std::string PublishRun::StampNow() {
+void PublishRun::StampNow() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   mirror_.timestamp = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  return FormatMicros(mirror_.timestamp);
 }
 
 PublishRun::SendResult PublishRun::Send(
@@ -269,8 +268,8 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
 }
 
 bool PublishRun::PublishFull(Clock::time_point start) {
-  const std::string timestamp = StampNow();
-  auto document = std::make_shared<PublishedDocument>(next_sequence_, timestamp, mirror_.timestamp);
+  StampNow();
+  auto document = std::make_shared<PublishedDocument>(next_sequence_, mirror_.timestamp);
   document->SetText(SerializeCityState(mirror_));
   const SendResult sent = Send(options_.full_topic, document->text(),
                                {{"type", "full-state"}, {"version", "1.0"},
@@ -292,8 +291,8 @@ bool PublishRun::PublishFull(Clock::time_point start) {
 bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
   if (force_full_) return PublishFull(start);
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
-  const std::string timestamp = StampNow();
-  auto document = std::make_shared<PublishedDocument>(next_sequence_, timestamp, mirror_.timestamp);
+  StampNow();
+  auto document = std::make_shared<PublishedDocument>(next_sequence_, mirror_.timestamp);
   std::optional<Json> delta;
   if (whole_diff_) {
     document->SetText(SerializeCityState(mirror_));

@@ -30,6 +30,7 @@
 #include "lib/kafka_io.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
+#include "lib/timestamp.h"
 
 namespace twin {
 
@@ -49,12 +50,12 @@ struct PublishOptions {
 // to the city (about 700 ms at 10x), not to the change.
 class PublishedDocument {
  public:
-  PublishedDocument(uint64_t sequence, std::string timestamp, Micros micros)
-      : sequence(sequence), timestamp(std::move(timestamp)), micros(micros) {}
+  PublishedDocument(uint64_t sequence, Micros micros)
+      : sequence(sequence), micros(micros), timestamp(FormatMicros(micros)) {}
 
   const uint64_t sequence;
-  const std::string timestamp;  // as the document states it
-  const Micros micros;          // the same instant
+  const Micros micros;
+  const std::string timestamp;  // `micros` as the document states it
 
   bool has_text() const { return has_text_.load(std::memory_order_acquire); }
   // Requires has_text().
