@@ -9,13 +9,34 @@ using nlohmann::json;
 
 json J(const char* text) { return json::parse(text); }
 
+// The delta between two texts, through every path of the engine: nlohmann
+// trees and tapes must give the same delta, and the text written straight
+// from the tapes must be the text of that delta.
+std::optional<json> DiffBoth(const std::string& left, const std::string& right,
+                             const DiffOptions& options = {}) {
+  const std::optional<json> tree = Diff(json::parse(left), json::parse(right), options);
+  auto keys = std::make_shared<JsonKeys>();
+  Result<JsonTape> l = JsonTape::Parse(left, keys);
+  Result<JsonTape> r = JsonTape::Parse(right, keys);
+  REQUIRE(l.ok());
+  REQUIRE(r.ok());
+  const std::optional<json> tape = Diff(*l, *r, options);
+  CHECK(tape == tree);
+  // Tapes with keys of their own: nothing is identical, the same delta.
+  CHECK(Diff(*l, *JsonTape::Parse(right), options) == tree);
+  const std::optional<std::string> text = DiffText(*l, *r, options);
+  CHECK(text.has_value() == tree.has_value());
+  if (text && tree) CHECK(*text == DeltaToText(*tree));
+  return tree;
+}
+
 json D(const char* left, const char* right, DiffOptions options = {}) {
-  auto d = Diff(J(left), J(right), options);
+  auto d = DiffBoth(left, right, options);
   return d ? *d : json();
 }
 
 void CheckRoundTrip(const json& left, const json& right) {
-  auto delta = Diff(left, right);
+  auto delta = DiffBoth(left.dump(), right.dump());
   if (!delta) {
     CHECK(left == right);
     return;
@@ -33,8 +54,43 @@ void CheckRoundTrip(const json& left, const json& right) {
 }
 
 TEST_CASE("equal documents have no delta") {
-  CHECK_FALSE(Diff(J(R"({"a":[1,{"b":null}],"c":"x"})"), J(R"({"c":"x","a":[1,{"b":null}]})")));
-  CHECK_FALSE(Diff(J("1"), J("1.0")));  // JavaScript: 1 === 1.0
+  CHECK_FALSE(DiffBoth(R"({"a":[1,{"b":null}],"c":"x"})", R"({"c":"x","a":[1,{"b":null}]})"));
+  CHECK_FALSE(DiffBoth("1", "1.0"));  // JavaScript: 1 === 1.0
+  CHECK_FALSE(DiffBoth("[18446744073709551615,-9223372036854775808,0.1]",
+                       "[18446744073709551615,-9223372036854775808,0.1]"));
+}
+
+TEST_CASE("numbers compare exactly: integers as integers, doubles as doubles") {
+  // Items match as JavaScript's === sees them (equal doubles), then the
+  // matched pair is diffed exactly.
+  CHECK(D("[9007199254740993]", "[9007199254740992]") ==
+        J(R"({"_t":"a","0":[9007199254740993,9007199254740992]})"));
+  CHECK(D(R"({"a":9007199254740993})", R"({"a":9007199254740992})") ==
+        J(R"({"a":[9007199254740993,9007199254740992]})"));
+  CHECK(D(R"({"a":-1})", R"({"a":18446744073709551615})") ==
+        J(R"({"a":[-1,18446744073709551615]})"));
+  CHECK(D(R"({"a":0.30000000000000004})", R"({"a":0.3})") ==
+        J(R"({"a":[0.30000000000000004,0.3]})"));
+  CHECK_FALSE(DiffBoth(R"({"a":2.5e-3})", R"({"a":0.0025})"));
+}
+
+TEST_CASE("tapes: members in any order and repeated keys read as nlohmann reads them") {
+  CHECK(D(R"({"b":1,"a":2,"c":{"z":1,"y":2}})", R"({"c":{"y":3,"z":1},"a":2,"b":1})") ==
+        J(R"({"c":{"y":[2,3]}})"));
+  // A repeated key keeps its last value.
+  CHECK(D(R"({"a":1,"a":2})", R"({"a":2})").is_null());
+  CHECK(D(R"({"a":1,"b":0,"a":3})", R"({"a":2,"b":0})") == J(R"({"a":[3,2]})"));
+  // An id field that is not a string does not hash: that item matches by
+  // position, so moved to another index it is removed and added.
+  CHECK(D(R"([{"edgeId":1,"v":1},{"edgeId":"b"}])", R"([{"edgeId":"b"},{"edgeId":1,"v":2}])") ==
+        J(R"({"_t":"a","_0":[{"edgeId":1,"v":1},0,0],"1":[{"edgeId":1,"v":2}]})"));
+}
+
+TEST_CASE("a tape refuses what is not JSON, and integers beyond 64 bits") {
+  CHECK(JsonTape::Parse("{\"a\":").status().code() == StatusCode::kInvalidData);
+  CHECK(JsonTape::Parse("[1,]").status().code() == StatusCode::kInvalidData);
+  CHECK_FALSE(JsonTape::Parse("[123456789012345678901234567890]").ok());
+  CHECK(JsonTape::Parse("  [1]  ").ok());
 }
 
 TEST_CASE("primitive changes, additions and deletions") {
@@ -140,7 +196,7 @@ TEST_CASE("large id-keyed arrays diff without the quadratic table") {
   std::swap(right[0], right[right.size() - 1]);
   DiffOptions small;
   small.max_lcs_cells = 1000;  // force the keyed path
-  auto delta = Diff(left, right, small);
+  auto delta = DiffBoth(left.dump(), right.dump(), small);
   REQUIRE(delta);
   CHECK(delta->size() < 100);  // 20 removals, 1 insertion, a few changes, 1 move
   CHECK(*Patch(left, *delta) == right);
@@ -154,7 +210,34 @@ TEST_CASE("large unkeyed arrays stay bounded and still patch exactly") {
     right.push_back((i * 3) % 5);
   }
   left.push_back(nullptr);  // nulls make matching no equivalence: no keyed LCS
-  auto delta = Diff(left, right);
+  auto delta = DiffBoth(left.dump(), right.dump());
+  REQUIRE(delta);
+  CHECK(*Patch(left, *delta) == right);
+}
+
+TEST_CASE("a large tape diff spread over the cores gives the same delta") {
+  // Four districts of 6,000 entities: well past the size at which the
+  // tape path diffs matched items on several threads.
+  json left = json::object(), right;
+  left["districts"] = json::array();
+  for (int d = 0; d < 4; ++d) {
+    json district = {{"districtId", "D" + std::to_string(d)}, {"edges", json::array()}};
+    for (int i = 0; i < 6000; ++i) {
+      district["edges"].push_back({{"edgeId", "E" + std::to_string(d * 10000 + i)},
+                                   {"speed", 30.5 + i % 7},
+                                   {"name", "street " + std::to_string(i)}});
+    }
+    left["districts"].push_back(district);
+  }
+  right = left;
+  for (int d = 0; d < 4; ++d) {
+    json& edges = right["districts"][d]["edges"];
+    for (int i = d; i < 6000; i += 37) edges[i]["speed"] = 12.25 + d;
+    edges.erase(edges.begin() + 100 + d);            // a removal
+    edges.push_back({{"edgeId", "new" + std::to_string(d)}});  // an addition
+  }
+  right["districts"][2]["edges"][0]["name"] = nullptr;  // a type change
+  const std::optional<json> delta = DiffBoth(left.dump(), right.dump());
   REQUIRE(delta);
   CHECK(*Patch(left, *delta) == right);
 }

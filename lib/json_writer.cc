@@ -60,6 +60,20 @@ void JsonWriter::String(std::string_view text) {
   len_ += n;
 }
 
+void JsonWriter::Int64(int64_t i) { WriteInteger(this, i); }
+
+void JsonWriter::Uint64(uint64_t u) { WriteInteger(this, u); }
+
+void JsonWriter::Double(double d) {
+  if (!std::isfinite(d)) {  // JSON has no NaN or infinity; JSON.stringify
+    Raw("null");            // writes null for them too.
+    return;
+  }
+  char* p = Reserve(32);
+  auto r = std::to_chars(p, p + 32, d);
+  len_ += static_cast<size_t>(r.ptr - p);
+}
+
 void JsonWriter::Value(const nlohmann::json& value) {
   using V = nlohmann::json::value_t;
   switch (value.type()) {
@@ -72,22 +86,14 @@ void JsonWriter::Value(const nlohmann::json& value) {
       Raw(value.get_ref<const bool&>() ? std::string_view("true") : "false");
       return;
     case V::number_integer:
-      WriteInteger(this, value.get_ref<const nlohmann::json::number_integer_t&>());
+      Int64(value.get_ref<const nlohmann::json::number_integer_t&>());
       return;
     case V::number_unsigned:
-      WriteInteger(this, value.get_ref<const nlohmann::json::number_unsigned_t&>());
+      Uint64(value.get_ref<const nlohmann::json::number_unsigned_t&>());
       return;
-    case V::number_float: {
-      const double d = value.get_ref<const double&>();
-      if (!std::isfinite(d)) {  // JSON has no NaN or infinity; JSON.stringify
-        Raw("null");            // writes null for them too.
-        return;
-      }
-      char* p = Reserve(32);
-      auto r = std::to_chars(p, p + 32, d);
-      len_ += static_cast<size_t>(r.ptr - p);
+    case V::number_float:
+      Double(value.get_ref<const double&>());
       return;
-    }
     case V::string:
       String(value.get_ref<const std::string&>());
       return;
@@ -119,7 +125,20 @@ void JsonWriter::Value(const nlohmann::json& value) {
 }
 
 void AppendJsonString(std::string* out, std::string_view text) {
-  JsonWriter(out).String(text);
+  const bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    JsonWriter(out).String(text);
+    return;
+  }
+  // Most strings need no escape: appended as they are, without the
+  // writer's buffer (which costs more than a short string).
+  out->reserve(out->size() + text.size() + 2);
+  *out += '"';
+  out->append(text);
+  *out += '"';
 }
 
 void AppendJson(std::string* out, const nlohmann::json& value) {

@@ -30,6 +30,9 @@ class JsonWriter {
 
   void Value(const nlohmann::json& value);
   void String(std::string_view text);  // as a quoted JSON string
+  void Int64(int64_t i);
+  void Uint64(uint64_t u);
+  void Double(double d);  // shortest round-trip form; null if not finite
   void Raw(char c) { *Reserve(1) = c; ++len_; }
   void Raw(std::string_view text) {
     std::memcpy(Reserve(text.size()), text.data(), text.size());
