@@ -639,33 +639,19 @@ class Differ {
     size_t index2;
   };
 
-  // The deltas of matched items, added to `result`. Where they are many and
-  // large (a district's entities, when the view allows), they are diffed on
-  // all cores, each range by a Differ of its own.
+  // The deltas of matched items, added to `result`: diffed on all cores,
+  // each range by a Differ of its own.
   void DiffPairs(const std::vector<Pair>& pairs, typename Out::Array* result) {
-    if constexpr (V::kParallel) {
-      if (pairs.size() >= 2 && Words(pairs) >= kParallelWords) {
-        std::vector<std::optional<Delta>> deltas(pairs.size());
-        ParallelFor(pairs.size(), 1, [&](size_t begin, size_t end) {
-          Differ worker(o_);
-          for (size_t k = begin; k < end; ++k) {
-            deltas[k] = worker.Values(pairs[k].left, pairs[k].right);
-          }
-        });
-        for (size_t k = 0; k < pairs.size(); ++k) {
-          if (deltas[k]) result->AddAt(pairs[k].index2, std::move(*deltas[k]));
-        }
-        return;
+    std::vector<std::optional<Delta>> deltas(pairs.size());
+    ParallelFor(pairs.size(), 1, [&](size_t begin, size_t end) {
+      Differ worker(o_);
+      for (size_t k = begin; k < end; ++k) {
+        deltas[k] = worker.Values(pairs[k].left, pairs[k].right);
       }
+    });
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (deltas[k]) result->AddAt(pairs[k].index2, std::move(*deltas[k]));
     }
-    for (const Pair& p : pairs) {
-      if (std::optional<Delta> d = Values(p.left, p.right)) result->AddAt(p.index2, std::move(*d));
-    }
-  }
-  static size_t Words(const std::vector<Pair>& pairs) {
-    size_t words = 0;
-    for (const Pair& p : pairs) words += V::Extent(p.left);
-    return words;
   }
   // Below this much to compare (about 2 MB of tape), a thread costs more
   // than it saves.
@@ -680,9 +666,18 @@ class Differ {
     auto child = [&](size_t i1, size_t i2) {
       if (std::optional<Delta> d = Values(a1[i1], a2[i2])) result.AddAt(i2, std::move(*d));
     };
-    // Head and tail: items compared at their absolute indices. The matched
-    // pairs that are not identical are diffed after, together.
+    // Head and tail: items compared at their absolute indices. A matched
+    // pair is diffed at once while its items are in the cache, or, in a
+    // large array of a view that allows it, after, on all cores.
+    const bool parallel = V::kParallel && len1 >= 2 && V::Extent(left) >= kParallelWords;
     std::vector<Pair> matched;
+    auto match = [&](size_t i1, size_t i2) {
+      if (parallel) {
+        matched.push_back({a1[i1], a2[i2], i2});
+      } else {
+        child(i1, i2);
+      }
+    };
     size_t head = 0, tail = 0;
     while (head < len1 && head < len2) {
       // Identical items at one index match and have no delta: the common
@@ -692,7 +687,7 @@ class Differ {
         continue;
       }
       if (!MatchAt(a1[head], head, a2[head], head)) break;
-      matched.push_back({a1[head], a2[head], head});
+      match(head, head);
       ++head;
     }
     while (tail + head < len1 && tail + head < len2) {
@@ -702,10 +697,10 @@ class Differ {
         continue;
       }
       if (!MatchAt(a1[i1], i1, a2[i2], i2)) break;
-      matched.push_back({a1[i1], a2[i2], i2});
+      match(i1, i2);
       ++tail;
     }
-    DiffPairs(matched, &result);
+    if (!matched.empty()) DiffPairs(matched, &result);
     if (head + tail == len1) {
       for (size_t i = head; i < len2 - tail; ++i) result.AddAt(i, Out::Added(a2[i]));
       return result.Finish();
