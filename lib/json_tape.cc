@@ -38,29 +38,36 @@ size_t JsonTape::count(Index i) const {
   return kind(i) == Kind::kObject ? n / 2 : n;
 }
 
-// Writes the canonical tape of a simdjson document (json_tape.h).
+// Writes the canonical tape of a document (json_tape.h) as simdjson's
+// On-Demand API reads it: straight from the text and its structural index,
+// with no DOM in between. Errors throw simdjson_error.
 class TapeBuilder {
  public:
   TapeBuilder(std::vector<uint64_t>* words, JsonKeys* keys) : words_(*words), keys_(*keys) {}
 
-  void Add(simdjson::dom::element element) {
+  // The root value. Throws simdjson_error.
+  template <class Document>
+  void AddRoot(Document& doc) {
+    using simdjson::ondemand::json_type;
+    switch (doc.type().value()) {
+      case json_type::array: AddArray(doc.get_array()); break;
+      case json_type::object: AddObject(doc.get_object()); break;
+      case json_type::number: AddNumber(doc); break;
+      case json_type::string: String(doc.get_string()); break;
+      case json_type::boolean: Word(doc.get_bool() ? Kind::kTrue : Kind::kFalse, 0); break;
+      case json_type::null:
+        if (!doc.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
+        Word(Kind::kNull, 0);
+        break;
+    }
+  }
+
+  // A scalar root read by simdjson's DOM parser. Throws simdjson_error.
+  void AddScalar(simdjson::dom::element element) {
     using T = simdjson::dom::element_type;
     switch (element.type()) {
-      case T::ARRAY: {
-        const size_t start = Open(Kind::kArray);
-        size_t count = 0;
-        for (simdjson::dom::element item : simdjson::dom::array(element.get_array().value_unsafe())) {
-          Add(item);
-          ++count;
-        }
-        Close(start, count);
-        return;
-      }
-      case T::OBJECT:
-        AddObject(simdjson::dom::object(element.get_object().value_unsafe()));
-        return;
       case T::INT64: {
-        const int64_t i = element.get_int64().value_unsafe();
+        const int64_t i = element.get_int64();
         if (i >= 0) {
           Word(Kind::kUint64, 0);
           Raw(static_cast<uint64_t>(i));
@@ -72,60 +79,171 @@ class TapeBuilder {
       }
       case T::UINT64:
         Word(Kind::kUint64, 0);
-        Raw(element.get_uint64().value_unsafe());
+        Raw(element.get_uint64().value());
         return;
       case T::DOUBLE:
         Word(Kind::kDouble, 0);
-        Raw(element.get_double().value_unsafe());
+        Raw(element.get_double().value());
         return;
-      case T::STRING:
-        String(element.get_string().value_unsafe());
-        return;
-      case T::BOOL:
-        Word(element.get_bool().value_unsafe() ? Kind::kTrue : Kind::kFalse, 0);
-        return;
-      case T::NULL_VALUE:
-        Word(Kind::kNull, 0);
-        return;
+      case T::STRING: String(element.get_string()); return;
+      case T::BOOL: Word(element.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
+      case T::NULL_VALUE: Word(Kind::kNull, 0); return;
+      default: throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);  // not a scalar
     }
   }
 
  private:
   struct Member {
-    std::string_view key;
-    simdjson::dom::element value;
+    std::string_view key;  // in the parser's string buffer
+    size_t begin, end;     // the key's and value's words
   };
 
-  void AddObject(simdjson::dom::object object) {
-    // Gathered first, on a stack shared by all levels (no allocation per
-    // object): the members are written sorted, each key once.
+  void Add(simdjson::ondemand::value value) {
+    using simdjson::ondemand::json_type;
+    switch (value.type().value()) {
+      case json_type::array: AddArray(value.get_array()); return;
+      case json_type::object: AddObject(value.get_object()); return;
+      case json_type::number: AddNumber(value); return;
+      case json_type::string: String(value.get_string()); return;
+      case json_type::boolean: Word(value.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
+      case json_type::null:
+        if (!value.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
+        Word(Kind::kNull, 0);
+        return;
+    }
+  }
+
+  void AddArray(simdjson::ondemand::array array) {
+    const size_t start = Open(Kind::kArray);
+    size_t count = 0;
+    for (auto item : array) {
+      Add(item.value());
+      ++count;
+    }
+    Close(start, count);
+  }
+
+  // simdjson tells the number's type; its text is checked against JSON's
+  // grammar here and read by std::from_chars, exactly: this simdjson's
+  // On-Demand getters misread decimals of more than 19 digits, and its
+  // type test lets leading zeros and a bare "1." pass.
+  template <class Value>
+  void AddNumber(Value& value) {
+    using simdjson::ondemand::number_type;
+    const number_type type = value.get_number_type().value();
+    std::string_view token = value.raw_json_token();
+    token = token.substr(0, token.find_first_of(" \t\n\r,]}"));
+    if (!IsJsonNumber(token)) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+    switch (type) {
+      case number_type::signed_integer: {
+        const int64_t i = Read<int64_t>(token);
+        if (i >= 0) {  // unsigned, as nlohmann holds it
+          Word(Kind::kUint64, 0);
+          Raw(static_cast<uint64_t>(i));
+        } else {
+          Word(Kind::kInt64, 0);
+          Raw(i);
+        }
+        return;
+      }
+      case number_type::unsigned_integer:
+        Word(Kind::kUint64, 0);
+        Raw(Read<uint64_t>(token));
+        return;
+      case number_type::floating_point_number:
+        Word(Kind::kDouble, 0);
+        Raw(Read<double>(token));
+        return;
+    }
+  }
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  static bool IsJsonNumber(std::string_view t) {
+    size_t i = 0;
+    auto digits = [&] {
+      const size_t from = i;
+      while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+      return i > from;
+    };
+    if (i < t.size() && t[i] == '-') ++i;
+    if (i < t.size() && t[i] == '0') {
+      ++i;
+    } else if (i >= t.size() || t[i] < '1' || t[i] > '9' || !digits()) {
+      return false;
+    }
+    if (i < t.size() && t[i] == '.') {
+      ++i;
+      if (!digits()) return false;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+      ++i;
+      if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+      if (!digits()) return false;
+    }
+    return i == t.size();
+  }
+  template <class T>
+  static T Read(std::string_view token) {
+    T value{};
+    const auto r = std::from_chars(token.data(), token.data() + token.size(), value);
+    if (r.ec != std::errc() || r.ptr != token.data() + token.size()) {
+      throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+    }
+    return value;
+  }
+
+  // Members are written as they come; if their keys were not in order, the
+  // runs of words are put in order after (the words of a value do not
+  // depend on where they sit), each key once.
+  void AddObject(simdjson::ondemand::object object) {
+    const size_t start = Open(Kind::kObject);
     const size_t begin = members_.size();
     bool sorted = true;
-    for (auto field : object) {
-      if (members_.size() > begin && !(members_.back().key < field.key)) sorted = false;
-      members_.push_back({field.key, field.value});
+    for (auto member : object) {
+      simdjson::ondemand::field field;
+      if (const auto error = std::move(member).get(field)) throw simdjson::simdjson_error(error);
+      const std::string_view key = Key(field);
+      if (members_.size() > begin && !(members_.back().key < key)) sorted = false;
+      const size_t at = words_.size();
+      Word(Kind::kKey, keys_.Id(key));
+      Add(field.value());
+      members_.push_back({key, at, words_.size()});
     }
-    size_t end = members_.size();
-    if (!sorted) {
-      const auto first = members_.begin() + static_cast<long>(begin);
-      std::stable_sort(first, members_.end(),
-                       [](const Member& a, const Member& b) { return a.key < b.key; });
-      // Of a run of equal keys keep the last (the sort kept text order).
-      size_t kept = begin;
-      for (size_t i = begin; i < end; ++i) {
-        if (i + 1 < end && members_[i + 1].key == members_[i].key) continue;
-        members_[kept++] = members_[i];
-      }
-      end = kept;
-    }
-    const size_t start = Open(Kind::kObject);
-    for (size_t i = begin; i < end; ++i) {
-      const Member m = members_[i];  // a copy: Add may grow the stack
-      Word(Kind::kKey, keys_.Id(m.key));
-      Add(m.value);
-    }
-    Close(start, end - begin);
+    size_t count = members_.size() - begin;
+    if (!sorted) count = Reorder(begin, start + 1);
+    Close(start, count);
     members_.resize(begin);
+  }
+
+  // A key as it stands in the text when it has no escape (a view into the
+  // text, which outlives the build), else unescaped into the parser's
+  // buffer: most keys cost no copy.
+  static std::string_view Key(simdjson::ondemand::field& field) {
+    const char* raw = field.key().raw();
+    for (const char* p = raw;; ++p) {
+      if (*p == '"') return std::string_view(raw, static_cast<size_t>(p - raw));
+      if (*p == '\\') return field.unescaped_key();
+    }
+  }
+
+  // Puts the words of members_[begin..] in key order from `at`, keeping
+  // the last of a repeated key. Returns how many members are left.
+  size_t Reorder(size_t begin, size_t at) {
+    const auto first = members_.begin() + static_cast<long>(begin);
+    std::stable_sort(first, members_.end(),
+                     [](const Member& a, const Member& b) { return a.key < b.key; });
+    const size_t origin = at;
+    const std::vector<uint64_t> runs(words_.begin() + static_cast<long>(origin), words_.end());
+    size_t kept = 0;
+    for (size_t i = begin; i < members_.size(); ++i) {
+      if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;
+      const Member& m = members_[i];
+      std::copy(runs.begin() + static_cast<long>(m.begin - origin),
+                runs.begin() + static_cast<long>(m.end - origin), words_.begin() + static_cast<long>(at));
+      at += m.end - m.begin;
+      ++kept;
+    }
+    words_.resize(at);
+    return kept;
   }
 
   void Word(Kind kind, uint64_t payload) {
@@ -168,28 +286,46 @@ Result<JsonTape> JsonTape::Parse(std::string_view text, std::shared_ptr<JsonKeys
 }
 
 Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<JsonKeys> keys) {
-  simdjson::dom::document document;
-  {
-    // A parser of its own, so that its buffers (a structural index four
-    // bytes per token, and a padded copy of the text unless the text has
-    // simdjson's padding as spare capacity) go before the tape is built.
-    simdjson::dom::parser parser;
-    const bool padded = text->capacity() - text->size() >= simdjson::SIMDJSON_PADDING;
-    simdjson::dom::element root;
-    const simdjson::error_code error =
-        parser.parse_into_document(document, text->data(), text->size(), !padded).get(root);
-    if (error != simdjson::SUCCESS) {
-      return Status::InvalidData(std::string("invalid JSON: ") + simdjson::error_message(error));
-    }
+  if (text->capacity() - text->size() < simdjson::SIMDJSON_PADDING) {
+    text->reserve(text->size() + simdjson::SIMDJSON_PADDING);
   }
-  // Spare capacity costs nothing until it is written: enough for a city's
-  // tape, so that it is not copied as it grows.
-  const size_t expected_words = text->size() / 4 + 16;
-  std::string().swap(*text);
   JsonTape tape;
   tape.keys_ = keys != nullptr ? std::move(keys) : std::make_shared<JsonKeys>();
-  tape.words_.reserve(expected_words);
-  TapeBuilder(&tape.words_, tape.keys_.get()).Add(document.root());
+  // Spare capacity costs nothing until it is written: enough for a city's
+  // tape, so that it is not copied as it grows.
+  tape.words_.reserve(text->size() / 4 + 16);
+  try {
+    // simdjson's On-Demand API, read straight into the tape: no DOM in
+    // between, which would hold about twice the text. A parser of its own,
+    // so that its buffers (the structural index, four bytes per token, and
+    // one for unescaped strings) are freed with it. As a stream of
+    // documents in one batch, so that anything after the first document
+    // shows (this simdjson has no other way to tell trailing content).
+    simdjson::ondemand::parser parser;
+    TapeBuilder builder(&tape.words_, tape.keys_.get());
+    const size_t start = text->find_first_not_of(" \t\n\r");
+    if (start != std::string::npos && ((*text)[start] == '[' || (*text)[start] == '{')) {
+      simdjson::ondemand::document_stream stream =
+          parser.iterate_many(text->data(), text->size(), std::max<size_t>(text->size(), 64));
+      auto it = stream.begin();
+      if (!(it != stream.end())) throw simdjson::simdjson_error(simdjson::EMPTY);
+      simdjson::ondemand::document_reference doc = *it;
+      builder.AddRoot(doc);
+      ++it;
+      if (it != stream.end() || stream.truncated_bytes() != 0) {
+        throw simdjson::simdjson_error(simdjson::TAPE_ERROR);
+      }
+    } else {
+      // A scalar document: small, so read by the DOM parser, which checks
+      // the whole text (On-Demand in this simdjson misreads some scalar
+      // documents and lets trailing content pass).
+      simdjson::dom::parser dom;
+      builder.AddScalar(dom.parse(text->data(), text->size(), /*realloc_if_needed=*/false));
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    return Status::InvalidData(std::string("invalid JSON: ") + e.what());
+  }
+  std::string().swap(*text);
   return tape;
 }
 
