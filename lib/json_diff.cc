@@ -822,6 +822,11 @@ std::optional<json> Diff(const JsonTape& left, const JsonTape& right,
                                                    {&right, JsonTape::kRoot});
 }
 
+std::optional<std::string> DiffText(const json& left, const json& right,
+                                    const DiffOptions& options) {
+  return Differ<NlohmannView, TextOut>(options).Values(&left, &right);
+}
+
 std::optional<std::string> DiffText(const JsonTape& left, const JsonTape& right,
                                     const DiffOptions& options) {
   return Differ<TapeView, TextOut>(options).Values({&left, JsonTape::kRoot},

@@ -49,10 +49,12 @@ std::optional<nlohmann::json> Diff(const nlohmann::json& left, const nlohmann::j
 std::optional<nlohmann::json> Diff(const JsonTape& left, const JsonTape& right,
                                    const DiffOptions& options = {});
 
-// The text of that delta, exactly as DeltaToText(*Diff(left, right)) gives
-// it, written without building the delta as a tree: the fast way to a large
-// delta's text (twin-diff's).
+// The text of the delta, exactly as DeltaToText(*Diff(left, right)) gives
+// it, written without building the delta as a tree: the fast way to a
+// delta's text (twin-diff's from tapes, twin-publish's per entity).
 std::optional<std::string> DiffText(const JsonTape& left, const JsonTape& right,
+                                    const DiffOptions& options = {});
+std::optional<std::string> DiffText(const nlohmann::json& left, const nlohmann::json& right,
                                     const DiffOptions& options = {});
 
 // `document` with `delta` applied. InvalidData names the JSON path where the

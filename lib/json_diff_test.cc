@@ -27,6 +27,7 @@ std::optional<json> DiffBoth(const std::string& left, const std::string& right,
   const std::optional<std::string> text = DiffText(*l, *r, options);
   CHECK(text.has_value() == tree.has_value());
   if (text && tree) CHECK(*text == DeltaToText(*tree));
+  CHECK(DiffText(json::parse(left), json::parse(right), options) == text);
   return tree;
 }
 

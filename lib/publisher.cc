@@ -293,12 +293,14 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
   StampNow();
   auto document = std::make_shared<PublishedDocument>(next_sequence_, mirror_.timestamp);
-  std::optional<Json> delta;
+  std::optional<std::string> delta;  // its text
   if (whole_diff_) {
     document->SetText(SerializeCityState(mirror_));
-    delta = Diff(last_->Document(), Json::parse(document->text()));
+    const std::optional<Json> whole = Diff(last_->Document(), Json::parse(document->text()));
     // Only the timestamp moved: no entity changed.
-    if (delta && delta->size() == 1 && delta->contains("timestamp")) delta.reset();
+    if (whole && !(whole->size() == 1 && whole->contains("timestamp"))) {
+      delta = DeltaToText(*whole);
+    }
   } else {
     delta = ComposeDelta(mirror_, changes_, last_->timestamp, document->timestamp, {}, &ranks_);
   }
@@ -313,7 +315,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
     w.Raw("{\"cityId\":");
     w.String(options_.city_id);
     w.Raw(",\"delta\":");
-    w.Raw(DeltaToText(*delta));
+    w.Raw(*delta);
     w.Raw(",\"timestamp\":");
     w.String(document->timestamp);
     w.Raw('}');

@@ -1,5 +1,6 @@
 #include "lib/state_delta.h"
 
+#include "lib/json_writer.h"
 #include "lib/parallel.h"
 #include "lib/state_document.h"
 
@@ -16,14 +17,59 @@ Json* Member(Json* object, std::string_view container) {
 }
 
 // One logged entity that is in the current state: where its delta goes and,
-// once computed, the delta itself.
+// once computed, the delta's text.
 struct EntityChange {
-  Json* array_delta;  // the array's delta object, inside the result
+  Json* array_delta;  // the array's delta object, inside the skeleton
   std::string index;  // in the current (right-hand) array
   const std::optional<Json>* before;
   const Json* now;
-  std::optional<Json> delta;
+  std::optional<std::string> delta;
 };
+
+// A delta's text, held in the skeleton until it is written (a binary value:
+// nothing else in a delta is one).
+Json Raw(std::string_view text) { return Json::binary(std::vector<uint8_t>(text.begin(), text.end())); }
+
+// Writes the skeleton as DeltaToText writes a delta, with each Raw as it is.
+// A composed delta has no removals, so an array delta's members are its
+// indices, ascending, then "_t".
+void WriteComposed(JsonWriter* w, const Json& value) {
+  if (value.is_binary()) {
+    const auto& bytes = value.get_binary();
+    w->Raw(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    return;
+  }
+  if (!value.is_object()) {
+    w->Value(value);
+    return;
+  }
+  std::vector<std::pair<size_t, const std::string*>> indices;
+  const bool array_delta = value.contains("_t");
+  w->Raw('{');
+  bool first = true;
+  for (const auto& [key, member] : value.items()) {
+    if (array_delta) {
+      if (key != "_t") indices.emplace_back(std::stoul(key), &key);
+      continue;
+    }
+    if (!first) w->Raw(',');
+    first = false;
+    w->String(key);
+    w->Raw(':');
+    WriteComposed(w, member);
+  }
+  if (array_delta) {
+    std::sort(indices.begin(), indices.end());
+    for (const auto& [index, key] : indices) {
+      w->String(*key);
+      w->Raw(':');
+      WriteComposed(w, value[*key]);
+      w->Raw(',');
+    }
+    w->Raw("\"_t\":\"a\"");
+  }
+  w->Raw('}');
+}
 
 // The array delta object of `kind` in `object` (a district's delta or the
 // city's), made empty if absent.
@@ -130,7 +176,7 @@ size_t ChangeLog::size() const {
   return n;
 }
 
-std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
+std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLog& changes,
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
                                  const DiffOptions& options, EntityRanks* ranks) {
@@ -139,8 +185,9 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   Json delta = Json::object();
   // The skeleton first: every array delta object a logged entity may go in
   // (nlohmann's objects are maps, so the pointers stay valid), and the
-  // entities queued with their indices. Then the entity diffs, spread over
-  // the cores. Then what stayed empty is dropped.
+  // entities queued with their indices. Then the entity diffs, as text,
+  // spread over the cores. Then what stayed empty is dropped, and the
+  // skeleton written around the entities' texts.
   std::vector<EntityChange> queued;
 
   // Districts: new ones whole, changed ones member by member.
@@ -154,7 +201,7 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   size_t index = 0;
   for (const auto& [id, district] : current.districts()) {
     if (changes.new_districts_.count(id) != 0) {
-      districts[std::to_string(index)] = Json::array({Json::parse(SerializeDistrict(district))});
+      districts[std::to_string(index)] = Raw("[" + SerializeDistrict(district) + "]");
     } else if (auto kinds = changed_kinds.find(id); kinds != changed_kinds.end()) {
       Json* district_delta = &districts[std::to_string(index)];
       *district_delta = Json::object();
@@ -178,12 +225,15 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   ParallelFor(queued.size(), 256, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       EntityChange& change = queued[i];
-      change.delta = *change.before ? Diff(**change.before, *change.now, options)
-                                    : std::optional<Json>(Json::array({*change.now}));
+      if (*change.before) {
+        change.delta = DiffText(**change.before, *change.now, options);
+      } else {
+        change.delta = "[" + ToJsonText(*change.now) + "]";
+      }
     }
   });
   for (EntityChange& change : queued) {
-    if (change.delta) (*change.array_delta)[change.index] = std::move(*change.delta);
+    if (change.delta) (*change.array_delta)[change.index] = Raw(*change.delta);
   }
 
   for (const auto& [district_delta, kinds] : district_deltas) FinishArrays(district_delta, *kinds);
@@ -201,7 +251,12 @@ std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& chan
   if (before_timestamp != after_timestamp) {
     delta["timestamp"] = Json::array({before_timestamp, after_timestamp});
   }
-  return delta;
+  std::string text;
+  {
+    JsonWriter w(&text);
+    WriteComposed(&w, delta);
+  }
+  return text;
 }
 
 }  // namespace twin

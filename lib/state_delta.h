@@ -68,7 +68,7 @@ class ChangeLog {
   using Group = std::map<std::string, std::optional<Json>, std::less<>>;
 
  private:
-  friend std::optional<Json> ComposeDelta(const CityState&, const ChangeLog&,
+  friend std::optional<std::string> ComposeDelta(const CityState&, const ChangeLog&,
                                           const std::string&, const std::string&,
                                           const DiffOptions&, EntityRanks*);
   // (district id, or "" for city-wide kinds; kind) -> its group.
@@ -81,13 +81,14 @@ class ChangeLog {
 // creates: how a mirror follows a change while keeping S(k-1) in the log.
 void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* log);
 
-// The delta from the published state (described by `changes` against
-// `current`, with timestamp `before_timestamp`) to `current` (with timestamp
-// `after_timestamp`); nullopt when no entity differs, whatever the
-// timestamps.
+// The text of the delta from the published state (described by `changes`
+// against `current`, with timestamp `before_timestamp`) to `current` (with
+// timestamp `after_timestamp`), exactly as DeltaToText writes it; nullopt
+// when no entity differs, whatever the timestamps. Entity deltas are
+// written as text as they are diffed (DiffText), not built as trees.
 // `ranks` keeps array indices between calls; without it, they are built
 // for this call alone (a walk of each array holding a change).
-std::optional<Json> ComposeDelta(const CityState& current, const ChangeLog& changes,
+std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLog& changes,
                                  const std::string& before_timestamp,
                                  const std::string& after_timestamp,
                                  const DiffOptions& options = {},
