@@ -120,6 +120,37 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   CHECK((*meta)->fields["name"] == "District d9");
 }
 
+TEST_CASE("many entities read at once come back in order; a corrupt one is a clear error") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto store = Store(server);
+  CityState city = SmallCity();
+  std::vector<EntityRef> refs;
+  bool created;
+  EntityMap& sensors = city.EnsureDistrict("d1", &created).Of(EntityKind::kSensor);
+  for (int i = 0; i < 1200; ++i) {  // enough to be parsed on several threads
+    const std::string id = "s" + std::to_string(1000 + i);
+    sensors[id] = Json{{"sensorId", id}, {"value", i}};
+    refs.push_back({EntityKind::kSensor, "d1", id});
+  }
+  refs.push_back({EntityKind::kSensor, "d1", "absent"});
+  REQUIRE(store->Replace(city).ok());
+  auto values = store->ReadEntities(refs);
+  REQUIRE(values.ok());
+  for (int i = 0; i < 1200; ++i) {
+    REQUIRE((*values)[i].has_value());
+    CHECK((*values)[i]->at("value") == i);
+  }
+  CHECK_FALSE(values->back().has_value());
+
+  auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(raw.ok());
+  REQUIRE((*raw)->Command({"HSET", "twin:{c1}:sensors", "2:d1s1700", "{not json"}).ok());
+  auto corrupt = store->ReadEntities(refs);
+  CHECK(corrupt.status().code() == StatusCode::kInvalidData);
+  CHECK(corrupt.status().message() == "twin:{c1}:sensors: stored value is not JSON");
+}
+
 TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {
   testing::RedisServer server;
   REQUIRE(server.Start().ok());
