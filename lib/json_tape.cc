@@ -45,20 +45,20 @@ class TapeBuilder {
  public:
   TapeBuilder(std::vector<uint64_t>* words, JsonKeys* keys) : words_(*words), keys_(*keys) {}
 
-  // The root value. Throws simdjson_error.
-  template <class Document>
-  void AddRoot(Document& doc) {
+  // The root value (an On-Demand document), or any value within it.
+  template <class Value>
+  void Add(Value& value) {
     using simdjson::ondemand::json_type;
-    switch (doc.type().value()) {
-      case json_type::array: AddArray(doc.get_array()); break;
-      case json_type::object: AddObject(doc.get_object()); break;
-      case json_type::number: AddNumber(doc); break;
-      case json_type::string: String(doc.get_string()); break;
-      case json_type::boolean: Word(doc.get_bool() ? Kind::kTrue : Kind::kFalse, 0); break;
+    switch (value.type().value()) {
+      case json_type::array: AddArray(value.get_array()); return;
+      case json_type::object: AddObject(value.get_object()); return;
+      case json_type::number: AddNumber(value); return;
+      case json_type::string: String(value.get_string()); return;
+      case json_type::boolean: Word(value.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
       case json_type::null:
-        if (!doc.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
+        if (!value.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
         Word(Kind::kNull, 0);
-        break;
+        return;
     }
   }
 
@@ -66,17 +66,9 @@ class TapeBuilder {
   void AddScalar(simdjson::dom::element element) {
     using T = simdjson::dom::element_type;
     switch (element.type()) {
-      case T::INT64: {
-        const int64_t i = element.get_int64();
-        if (i >= 0) {
-          Word(Kind::kUint64, 0);
-          Raw(static_cast<uint64_t>(i));
-        } else {
-          Word(Kind::kInt64, 0);
-          Raw(i);
-        }
+      case T::INT64:
+        Int64(element.get_int64());
         return;
-      }
       case T::UINT64:
         Word(Kind::kUint64, 0);
         Raw(element.get_uint64().value());
@@ -94,30 +86,16 @@ class TapeBuilder {
 
  private:
   struct Member {
-    std::string_view key;  // in the parser's string buffer
+    std::string_view key;  // in the text, or unescaped in the parser's buffer
     size_t begin, end;     // the key's and value's words
   };
-
-  void Add(simdjson::ondemand::value value) {
-    using simdjson::ondemand::json_type;
-    switch (value.type().value()) {
-      case json_type::array: AddArray(value.get_array()); return;
-      case json_type::object: AddObject(value.get_object()); return;
-      case json_type::number: AddNumber(value); return;
-      case json_type::string: String(value.get_string()); return;
-      case json_type::boolean: Word(value.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
-      case json_type::null:
-        if (!value.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
-        Word(Kind::kNull, 0);
-        return;
-    }
-  }
 
   void AddArray(simdjson::ondemand::array array) {
     const size_t start = Open(Kind::kArray);
     size_t count = 0;
     for (auto item : array) {
-      Add(item.value());
+      simdjson::ondemand::value value = item.value();
+      Add(value);
       ++count;
     }
     Close(start, count);
@@ -135,17 +113,9 @@ class TapeBuilder {
     token = token.substr(0, token.find_first_of(" \t\n\r,]}"));
     if (!IsJsonNumber(token)) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
     switch (type) {
-      case number_type::signed_integer: {
-        const int64_t i = Read<int64_t>(token);
-        if (i >= 0) {  // unsigned, as nlohmann holds it
-          Word(Kind::kUint64, 0);
-          Raw(static_cast<uint64_t>(i));
-        } else {
-          Word(Kind::kInt64, 0);
-          Raw(i);
-        }
+      case number_type::signed_integer:
+        Int64(Read<int64_t>(token));
         return;
-      }
       case number_type::unsigned_integer:
         Word(Kind::kUint64, 0);
         Raw(Read<uint64_t>(token));
@@ -205,7 +175,8 @@ class TapeBuilder {
       if (members_.size() > begin && !(members_.back().key < key)) sorted = false;
       const size_t at = words_.size();
       Word(Kind::kKey, keys_.Id(key));
-      Add(field.value());
+      simdjson::ondemand::value value = field.value();
+      Add(value);
       members_.push_back({key, at, words_.size()});
     }
     size_t count = members_.size() - begin;
@@ -246,6 +217,16 @@ class TapeBuilder {
     return kept;
   }
 
+  // A non-negative integer is unsigned, as nlohmann holds it.
+  void Int64(int64_t i) {
+    if (i >= 0) {
+      Word(Kind::kUint64, 0);
+      Raw(static_cast<uint64_t>(i));
+    } else {
+      Word(Kind::kInt64, 0);
+      Raw(i);
+    }
+  }
   void Word(Kind kind, uint64_t payload) {
     words_.push_back(static_cast<uint64_t>(kind) | (payload << 8));
   }
@@ -310,7 +291,7 @@ Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<Jso
       auto it = stream.begin();
       if (!(it != stream.end())) throw simdjson::simdjson_error(simdjson::EMPTY);
       simdjson::ondemand::document_reference doc = *it;
-      builder.AddRoot(doc);
+      builder.Add(doc);
       ++it;
       if (it != stream.end() || stream.truncated_bytes() != 0) {
         throw simdjson::simdjson_error(simdjson::TAPE_ERROR);
