@@ -1,43 +1,16 @@
 #include "lib/json_tape.h"
 
 #include <cctype>
-#include <cmath>
 #include <random>
 
 #include <catch2/catch.hpp>
+
+#include "lib/testing/random_json.h"
 
 namespace twin {
 namespace {
 
 using nlohmann::json;
-
-// A random JSON value of bounded depth: every kind of value, keys that
-// repeat, need escapes or are not in order.
-json RandomValue(std::mt19937* rng, int depth) {
-  std::uniform_int_distribution<int> kind(0, depth > 0 ? 8 : 6);
-  const char* keys[] = {"a", "b", "edgeId", "z\"q", "\u00e9t\u00e9", "k\\1", "", "lastUpdated"};
-  switch (kind(*rng)) {
-    case 0: return nullptr;
-    case 1: return (*rng)() % 2 == 0;
-    case 2: return static_cast<int64_t>((*rng)() % 2000) - 1000;
-    case 3: return static_cast<uint64_t>((*rng)()) << 32 | (*rng)();
-    case 4: return std::ldexp(static_cast<double>((*rng)() % 100000) - 50000, -((*rng)() % 20));
-    case 5: return std::string("s") + std::to_string((*rng)() % 50) + ((*rng)() % 5 == 0 ? "\n\t\"" : "");
-    case 6: return "";
-    case 7: {
-      json array = json::array();
-      for (unsigned n = (*rng)() % 5; n > 0; --n) array.push_back(RandomValue(rng, depth - 1));
-      return array;
-    }
-    default: {
-      json object = json::object();
-      for (unsigned n = (*rng)() % 6; n > 0; --n) {
-        object[keys[(*rng)() % 8]] = RandomValue(rng, depth - 1);
-      }
-      return object;
-    }
-  }
-}
 
 // Whether a refusal is about a number: a tape refuses numbers it cannot
 // hold exactly as written (integers beyond 64 bits, exponents out of a
@@ -52,7 +25,7 @@ bool IsAboutANumber(const Status& status) {
 TEST_CASE("a tape holds what nlohmann reads, and writes the same text") {
   std::mt19937 rng(7);
   for (int i = 0; i < 2000; ++i) {
-    const json value = RandomValue(&rng, 4);
+    const json value = testing::RandomJson(&rng, 4);
     const std::string text = value.dump();
     Result<JsonTape> tape = JsonTape::Parse(text);
     REQUIRE(tape.ok());
@@ -88,20 +61,9 @@ TEST_CASE("equal values are identical runs of words across tapes sharing keys") 
 
 TEST_CASE("a tape refuses what nlohmann refuses, whatever the damage") {
   std::mt19937 rng(11);
-  const std::string alphabet = "{}[],:\"\\ 0123456789.-+eEtrufalsn\x01\xff";
   int accepted_damaged = 0;
   for (int i = 0; i < 3000; ++i) {
-    std::string text = RandomValue(&rng, 3).dump();
-    // One to three edits: delete, insert or replace a character.
-    for (unsigned edits = 1 + rng() % 3; edits > 0 && !text.empty(); --edits) {
-      const size_t at = rng() % text.size();
-      const char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 3) {
-        case 0: text.erase(at, 1); break;
-        case 1: text.insert(at, 1, c); break;
-        default: text[at] = c;
-      }
-    }
+    const std::string text = testing::Damage(testing::RandomJson(&rng, 3).dump(), &rng);
     const json expected = json::parse(text, nullptr, /*allow_exceptions=*/false);
     Result<JsonTape> tape = JsonTape::Parse(text);
     INFO(text);
