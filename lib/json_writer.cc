@@ -142,7 +142,41 @@ void AppendJsonString(std::string* out, std::string_view text) {
 }
 
 void AppendJson(std::string* out, const nlohmann::json& value) {
-  JsonWriter(out).Value(value);
+  // Scalars straight onto the string: a writer's buffer costs more than a
+  // short value (a delta's leaves are mostly numbers).
+  using V = nlohmann::json::value_t;
+  char buf[32];
+  std::to_chars_result r{buf, std::errc()};
+  switch (value.type()) {
+    case V::number_integer:
+      r = std::to_chars(buf, buf + sizeof buf, value.get_ref<const nlohmann::json::number_integer_t&>());
+      break;
+    case V::number_unsigned:
+      r = std::to_chars(buf, buf + sizeof buf, value.get_ref<const nlohmann::json::number_unsigned_t&>());
+      break;
+    case V::number_float: {
+      const double d = value.get_ref<const double&>();
+      if (!std::isfinite(d)) {
+        out->append("null");
+        return;
+      }
+      r = std::to_chars(buf, buf + sizeof buf, d);
+      break;
+    }
+    case V::string:
+      AppendJsonString(out, value.get_ref<const std::string&>());
+      return;
+    case V::boolean:
+      out->append(value.get_ref<const bool&>() ? "true" : "false");
+      return;
+    case V::null:
+      out->append("null");
+      return;
+    default:
+      JsonWriter(out).Value(value);
+      return;
+  }
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string ToJsonText(const nlohmann::json& value) {

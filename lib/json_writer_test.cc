@@ -1,6 +1,12 @@
 #include "lib/json_writer.h"
 
+#include <cmath>
+#include <limits>
+#include <random>
+
 #include <catch2/catch.hpp>
+
+#include "lib/testing/random_json.h"
 
 namespace twin {
 namespace {
@@ -38,6 +44,21 @@ TEST_CASE("the writer agrees with nlohmann's reader on a round trip") {
   json v = json::parse(
       R"({"s":"x\u0000y","n":[1,-2,3.5,1e-9],"o":{"k":[{"a":null}]}})");
   CHECK(json::parse(ToJsonText(v)) == v);
+}
+
+TEST_CASE("AppendJson writes every value as the writer does, after what is there") {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 2000; ++i) {
+    const json value = testing::RandomJson(&rng, i % 3);  // many bare scalars
+    std::string out = "x";
+    AppendJson(&out, value);
+    CHECK(out == "x" + ToJsonText(value));
+  }
+  std::string out;
+  AppendJson(&out, json(std::nan("")));
+  AppendJson(&out, json(-0.0));
+  AppendJson(&out, json(std::numeric_limits<int64_t>::min()));
+  CHECK(out == "null-0-9223372036854775808");
 }
 
 }  // namespace
