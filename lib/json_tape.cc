@@ -341,19 +341,13 @@ json JsonTape::ToJson(Index i) const {
 }
 
 void JsonTape::AppendText(Index i, std::string* out) const {
-  char buf[32];
-  std::to_chars_result r{buf, std::errc()};
   switch (kind(i)) {
     case Kind::kNull: out->append("null"); return;
     case Kind::kFalse: out->append("false"); return;
     case Kind::kTrue: out->append("true"); return;
-    case Kind::kInt64: r = std::to_chars(buf, buf + sizeof buf, int64(i)); break;
-    case Kind::kUint64: r = std::to_chars(buf, buf + sizeof buf, uint64(i)); break;
-    case Kind::kDouble: {
-      // Parsed doubles are finite: no null case as in JsonWriter::Double.
-      r = std::to_chars(buf, buf + sizeof buf, number(i));
-      break;
-    }
+    case Kind::kInt64: AppendJsonNumber(out, int64(i)); return;
+    case Kind::kUint64: AppendJsonNumber(out, uint64(i)); return;
+    case Kind::kDouble: AppendJsonNumber(out, number(i)); return;
     case Kind::kString: AppendJsonString(out, string(i)); return;
     default: {
       JsonWriter w(out);
@@ -361,7 +355,6 @@ void JsonTape::AppendText(Index i, std::string* out) const {
       return;
     }
   }
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 void JsonTape::Write(Index i, JsonWriter* w) const {

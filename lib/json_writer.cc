@@ -141,28 +141,43 @@ void AppendJsonString(std::string* out, std::string_view text) {
   *out += '"';
 }
 
+namespace {
+
+template <typename Number>
+void AppendChars(std::string* out, Number n) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+}  // namespace
+
+void AppendJsonNumber(std::string* out, int64_t i) { AppendChars(out, i); }
+
+void AppendJsonNumber(std::string* out, uint64_t u) { AppendChars(out, u); }
+
+void AppendJsonNumber(std::string* out, double d) {
+  if (!std::isfinite(d)) {  // as JsonWriter::Double
+    out->append("null");
+    return;
+  }
+  AppendChars(out, d);
+}
+
 void AppendJson(std::string* out, const nlohmann::json& value) {
   // Scalars straight onto the string: a writer's buffer costs more than a
   // short value (a delta's leaves are mostly numbers).
   using V = nlohmann::json::value_t;
-  char buf[32];
-  std::to_chars_result r{buf, std::errc()};
   switch (value.type()) {
     case V::number_integer:
-      r = std::to_chars(buf, buf + sizeof buf, value.get_ref<const nlohmann::json::number_integer_t&>());
-      break;
+      AppendJsonNumber(out, value.get_ref<const nlohmann::json::number_integer_t&>());
+      return;
     case V::number_unsigned:
-      r = std::to_chars(buf, buf + sizeof buf, value.get_ref<const nlohmann::json::number_unsigned_t&>());
-      break;
-    case V::number_float: {
-      const double d = value.get_ref<const double&>();
-      if (!std::isfinite(d)) {
-        out->append("null");
-        return;
-      }
-      r = std::to_chars(buf, buf + sizeof buf, d);
-      break;
-    }
+      AppendJsonNumber(out, value.get_ref<const nlohmann::json::number_unsigned_t&>());
+      return;
+    case V::number_float:
+      AppendJsonNumber(out, value.get_ref<const double&>());
+      return;
     case V::string:
       AppendJsonString(out, value.get_ref<const std::string&>());
       return;
@@ -176,7 +191,6 @@ void AppendJson(std::string* out, const nlohmann::json& value) {
       JsonWriter(out).Value(value);
       return;
   }
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string ToJsonText(const nlohmann::json& value) {

@@ -57,6 +57,12 @@ void AppendJson(std::string* out, const nlohmann::json& value);
 // Appends `text` as a JSON string literal (with quotes) to `*out`.
 void AppendJsonString(std::string* out, std::string_view text);
 
+// Appends a number's text to `*out`, as JsonWriter writes it (a double in
+// its shortest round-trip form, null if not finite).
+void AppendJsonNumber(std::string* out, int64_t i);
+void AppendJsonNumber(std::string* out, uint64_t u);
+void AppendJsonNumber(std::string* out, double d);
+
 // The compact text of `value`.
 std::string ToJsonText(const nlohmann::json& value);
 
