@@ -8,7 +8,6 @@
 #include <charconv>
 #include <deque>
 #include <string_view>
-#include <type_traits>
 #include <unordered_map>
 
 #include "lib/json_diff_outputs.h"
@@ -29,11 +28,7 @@ class Differ {
   using Out = Output<V>;
   using Delta = typename Out::Delta;
 
-  explicit Differ(const DiffOptions& options) : o_(options) {
-    for (const std::string& field : options.object_hash_fields) {
-      id_lengths_ |= field.size() < 64 ? uint64_t{1} << field.size() : uint64_t{1} << 63;
-    }
-  }
+  explicit Differ(const DiffOptions& options) : o_(options), ids_(options.object_hash_fields) {}
 
   std::optional<Delta> Values(Value left, Value right) {
     if (V::Identical(left, right)) return std::nullopt;
@@ -107,62 +102,7 @@ class Differ {
   // that it has as a string, or nullopt where the hash is "$$index:<index>".
   std::optional<std::string_view> IdOf(Value v) const {
     if (V::Type(v) != JsType::kObject) return std::nullopt;
-    if constexpr (std::is_same_v<V, TapeView>) return TapeIdOf(v);
-    // One pass over the object's own members (an entity has a dozen),
-    // keeping the id field that comes first in the options' order: cheaper
-    // than a lookup per id field.
-    std::optional<std::string_view> best;
-    const auto& fields = o_.object_hash_fields;
-    size_t best_rank = fields.size();
-    for (typename V::Members m(v); !m.done() && best_rank != 0; m.Advance()) {
-      const std::string_view key = m.key();
-      // Most keys are no id field's length: skipped with one bit test.
-      if ((id_lengths_ >> std::min<size_t>(key.size(), 63) & 1) == 0) continue;
-      if (V::Type(m.value()) != JsType::kString) continue;
-      for (size_t rank = 0; rank < best_rank; ++rank) {
-        if (fields[rank] == key) {
-          best = V::String(m.value());
-          best_rank = rank;
-          break;
-        }
-      }
-    }
-    return best;
-  }
-
-  // IdOf on a tape: keys are numbers, so an id field is found by a table
-  // lookup per member instead of string comparisons.
-  std::optional<std::string_view> TapeIdOf(TapeView::Value v) const {
-    const JsonTape& tape = *v.tape;
-    const std::vector<uint8_t>& ranks = RanksFor(tape.keys());
-    std::optional<std::string_view> best;
-    uint8_t best_rank = kNotAnId;
-    for (JsonTape::Index key = tape.first(v.index), end = tape.next(v.index); key != end;) {
-      const JsonTape::Index value = tape.next(key);
-      const uint64_t id = tape.key_id(key);
-      if (id < ranks.size() && ranks[id] < best_rank &&
-          tape.kind(value) == JsonTape::Kind::kString) {
-        best = tape.string(value);
-        best_rank = ranks[id];
-        if (best_rank == 0) break;
-      }
-      key = tape.next(value);
-    }
-    return best;
-  }
-  static constexpr uint8_t kNotAnId = 255;
-  // By key number: the rank of the id field it names, or kNotAnId. Built
-  // once per key dictionary (the two tapes of a diff share theirs).
-  const std::vector<uint8_t>& RanksFor(const JsonKeys* keys) const {
-    if (keys != ranks_keys_ || ranks_.size() != keys->size()) {
-      ranks_.assign(keys->size(), kNotAnId);
-      const auto& fields = o_.object_hash_fields;
-      for (size_t rank = std::min<size_t>(fields.size(), kNotAnId); rank-- > 0;) {
-        if (auto id = keys->Find(fields[rank])) ranks_[*id] = static_cast<uint8_t>(rank);
-      }
-      ranks_keys_ = keys;
-    }
-    return ranks_;
+    return ids_.Of(v);
   }
 
   static bool IsObjectLike(JsType t) {
@@ -504,9 +444,7 @@ class Differ {
   }
 
   const DiffOptions& o_;
-  uint64_t id_lengths_ = 0;  // bit n: some id field is n bytes long (63: or longer)
-  mutable const JsonKeys* ranks_keys_ = nullptr;
-  mutable std::vector<uint8_t> ranks_;
+  const typename V::Ids ids_;
   std::deque<Level> levels_;  // a deque: references stay valid as it grows
   size_t depth_ = 0;
 };

@@ -6,7 +6,9 @@
 #ifndef TWIN_LIB_JSON_DIFF_VIEWS_H_
 #define TWIN_LIB_JSON_DIFF_VIEWS_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +48,40 @@ struct NlohmannView {
 
    private:
     json::object_t::const_iterator it_, end_;
+  };
+
+  // objectHash's id of an object: the first of `fields` (in their order)
+  // that it has as a string. One pass over the object's own members (an
+  // entity has a dozen), cheaper than a lookup per field.
+  class Ids {
+   public:
+    explicit Ids(const std::vector<std::string>& fields) : fields_(fields) {
+      for (const std::string& field : fields) {
+        lengths_ |= field.size() < 64 ? uint64_t{1} << field.size() : uint64_t{1} << 63;
+      }
+    }
+    std::optional<std::string_view> Of(Value object) const {
+      std::optional<std::string_view> best;
+      size_t best_rank = fields_.size();
+      for (const auto& [key, value] : object->get_ref<const json::object_t&>()) {
+        if (best_rank == 0) break;
+        // Most keys are no id field's length: skipped with one bit test.
+        if ((lengths_ >> std::min<size_t>(key.size(), 63) & 1) == 0) continue;
+        if (!value.is_string()) continue;
+        for (size_t rank = 0; rank < best_rank; ++rank) {
+          if (fields_[rank] == key) {
+            best = value.get_ref<const std::string&>();
+            best_rank = rank;
+            break;
+          }
+        }
+      }
+      return best;
+    }
+
+   private:
+    const std::vector<std::string>& fields_;
+    uint64_t lengths_ = 0;  // bit n: some field is n bytes long (63: or longer)
   };
 
   static JsType Type(Value v) {
@@ -150,6 +186,49 @@ struct TapeView {
     JsonTape::Index key_, end_;
   };
 
+  // objectHash's id of an object, as NlohmannView::Ids finds it. Keys
+  // are numbers, so a field is found by a table lookup per member: the rank
+  // of each key number, built once per key dictionary (the two tapes of a
+  // diff share theirs).
+  class Ids {
+   public:
+    explicit Ids(const std::vector<std::string>& fields) : fields_(fields) {}
+    std::optional<std::string_view> Of(Value object) const {
+      const JsonTape& tape = *object.tape;
+      const std::vector<uint8_t>& ranks = RanksFor(tape.keys());
+      std::optional<std::string_view> best;
+      uint8_t best_rank = kNotAnId;
+      for (JsonTape::Index key = tape.first(object.index), end = tape.next(object.index);
+           key != end;) {
+        const JsonTape::Index value = tape.next(key);
+        const uint64_t id = tape.key_id(key);
+        if (id < ranks.size() && ranks[id] < best_rank && tape.kind(value) == Kind::kString) {
+          best = tape.string(value);
+          best_rank = ranks[id];
+          if (best_rank == 0) break;
+        }
+        key = tape.next(value);
+      }
+      return best;
+    }
+
+   private:
+    static constexpr uint8_t kNotAnId = 255;
+    const std::vector<uint8_t>& RanksFor(const JsonKeys* keys) const {
+      if (keys != keys_ || ranks_.size() != keys->size()) {
+        ranks_.assign(keys->size(), kNotAnId);
+        for (size_t rank = std::min<size_t>(fields_.size(), kNotAnId); rank-- > 0;) {
+          if (auto id = keys->Find(fields_[rank])) ranks_[*id] = static_cast<uint8_t>(rank);
+        }
+        keys_ = keys;
+      }
+      return ranks_;
+    }
+    const std::vector<std::string>& fields_;
+    mutable const JsonKeys* keys_ = nullptr;
+    mutable std::vector<uint8_t> ranks_;  // by key number
+  };
+
   static JsType Type(Value v) {
     switch (v.tape->kind(v.index)) {
       case Kind::kNull: return JsType::kNull;
@@ -177,7 +256,6 @@ struct TapeView {
   static constexpr bool kParallel = true;
   static size_t Extent(Value v) { return v.tape->extent(v.index); }
 };
-
 
 }  // namespace twin::diff_internal
 
