@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 
@@ -59,8 +60,8 @@ class Differ {
   class Enter {
    public:
     explicit Enter(Differ* d) : d_(d) {
-      if (d->depth_ == d->levels_.size()) d->levels_.emplace_back();
-      level_ = &d->levels_[d->depth_++];
+      if (d->depth_ == d->levels_.size()) d->levels_.push_back(std::make_unique<Level>());
+      level_ = d->levels_[d->depth_++].get();
     }
     ~Enter() { --d_->depth_; }
     Level& operator*() const { return *level_; }
@@ -445,7 +446,10 @@ class Differ {
 
   const DiffOptions& o_;
   const typename V::Ids ids_;
-  std::deque<Level> levels_;  // a deque: references stay valid as it grows
+  // By depth, made on first use: a Differ that meets no array (most entity
+  // diffs) allocates nothing here. Pointers, so that a level stays put as
+  // deeper ones are added.
+  std::vector<std::unique_ptr<Level>> levels_;
   size_t depth_ = 0;
 };
 
