@@ -91,6 +91,19 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
   }
 }
 
+// Composes the delta `log` describes, from `before` to `state`, and checks
+// that it is the text of the whole-document diff and patches `before` into
+// the state.
+void CheckComposedIsWholeDiff(const CityState& state, const ChangeLog& log, const Json& before) {
+  const Json after = CityStateToJson(state);
+  const std::optional<std::string> composed =
+      ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
+                   after.at("timestamp").get<std::string>());
+  REQUIRE(composed.has_value());
+  CHECK(*composed == DeltaToText(*Diff(before, after)));
+  CHECK(*Patch(before, Json::parse(*composed)) == after);
+}
+
 TEST_CASE("a composed delta equals the diff of the two whole documents") {
   std::mt19937 rng(GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u));
   // Ranks kept across rounds, as twin-publish keeps them, or fresh each call.
@@ -146,13 +159,7 @@ TEST_CASE("a delta of thousands of entities, composed on several threads, equals
     }
   }
   state.timestamp += 1'000'000;
-  const Json after = CityStateToJson(state);
-  const std::optional<std::string> composed =
-      ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
-                   after.at("timestamp").get<std::string>());
-  REQUIRE(composed.has_value());
-  CHECK(*composed == DeltaToText(*Diff(before, after)));
-  CHECK(*Patch(before, Json::parse(*composed)) == after);
+  CheckComposedIsWholeDiff(state, log, before);
 }
 
 TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and new districts") {
@@ -169,12 +176,7 @@ TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and
   CHECK(log.size() == 4);  // sensor-0 once, the new district, its sensor, the bus
   CHECK(state.Find(sensor)->at("value") == 2);
   state.timestamp += 1'000'000;
-  const Json after = CityStateToJson(state);
-  const std::optional<std::string> composed =
-      ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
-                   after.at("timestamp").get<std::string>());
-  REQUIRE(composed.has_value());
-  CHECK(*composed == DeltaToText(*Diff(before, after)));
+  CheckComposedIsWholeDiff(state, log, before);
 }
 
 TEST_CASE("a change that ends where it started composes to no delta") {
