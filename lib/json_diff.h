@@ -72,6 +72,9 @@ Result<nlohmann::json> Unpatch(nlohmann::json document, const nlohmann::json& de
 // The text of a delta with array-delta members in the order JavaScript
 // gives them (numeric keys ascending, "_t", then "_<i>" ascending):
 // jsondiffpatch's reverse (and so unpatch) reads them in that order.
+// A binary value stands for text written already (the delta of one member,
+// as DiffText gives it) and is copied as it is: a delta can be assembled
+// around parts that were never trees.
 std::string DeltaToText(const nlohmann::json& delta);
 
 }  // namespace twin

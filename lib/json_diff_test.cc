@@ -177,6 +177,14 @@ TEST_CASE("array deltas are written in JavaScript's member order") {
         R"({"2":[4],"10":[3],"_t":"a","_2":[2,0,0],"_10":[1,0,0]})");
 }
 
+TEST_CASE("a binary value in a delta is text written already, copied as it is") {
+  const std::string part = R"({"v":[1,2]})";
+  json delta = json::object();
+  delta["x"] = json::object({{"_t", "a"}, {"10", json::binary({part.begin(), part.end()})},
+                             {"2", json::array({3})}});
+  CHECK(DeltaToText(delta) == R"({"x":{"2":[3],"10":{"v":[1,2]},"_t":"a"}})");
+}
+
 TEST_CASE("deltas that do not fit the document are clear errors") {
   CHECK(Patch(J(R"({"a":1})"), J(R"({"a":{"_t":"a","0":[1]}})")).status().message() ==
         "a: an array delta needs an array here");

@@ -288,6 +288,11 @@ Result<json> Reverse(const json& delta, const std::string& path) {
 }
 
 void WriteDelta(JsonWriter* w, const json& delta) {
+  if (delta.is_binary()) {  // text written already (DeltaToText's contract)
+    const auto& bytes = delta.get_binary();
+    w->Raw(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    return;
+  }
   if (!delta.is_object()) {
     if (!delta.is_array()) {
       w->Value(delta);

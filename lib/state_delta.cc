@@ -26,50 +26,9 @@ struct EntityChange {
   std::optional<std::string> delta;
 };
 
-// A delta's text, held in the skeleton until it is written (a binary value:
-// nothing else in a delta is one).
+// A part's text, held in the skeleton as DeltaToText copies it (a binary
+// value).
 Json Raw(std::string_view text) { return Json::binary(std::vector<uint8_t>(text.begin(), text.end())); }
-
-// Writes the skeleton as DeltaToText writes a delta, with each Raw as it is.
-// A composed delta has no removals, so an array delta's members are its
-// indices, ascending, then "_t".
-void WriteComposed(JsonWriter* w, const Json& value) {
-  if (value.is_binary()) {
-    const auto& bytes = value.get_binary();
-    w->Raw(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    return;
-  }
-  if (!value.is_object()) {
-    w->Value(value);
-    return;
-  }
-  std::vector<std::pair<size_t, const std::string*>> indices;
-  const bool array_delta = value.contains("_t");
-  w->Raw('{');
-  bool first = true;
-  for (const auto& [key, member] : value.items()) {
-    if (array_delta) {
-      if (key != "_t") indices.emplace_back(std::stoul(key), &key);
-      continue;
-    }
-    if (!first) w->Raw(',');
-    first = false;
-    w->String(key);
-    w->Raw(':');
-    WriteComposed(w, member);
-  }
-  if (array_delta) {
-    std::sort(indices.begin(), indices.end());
-    for (const auto& [index, key] : indices) {
-      w->String(*key);
-      w->Raw(':');
-      WriteComposed(w, value[*key]);
-      w->Raw(',');
-    }
-    w->Raw("\"_t\":\"a\"");
-  }
-  w->Raw('}');
-}
 
 // The array delta object of `kind` in `object` (a district's delta or the
 // city's), made empty if absent.
@@ -251,12 +210,7 @@ std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLo
   if (before_timestamp != after_timestamp) {
     delta["timestamp"] = Json::array({before_timestamp, after_timestamp});
   }
-  std::string text;
-  {
-    JsonWriter w(&text);
-    WriteComposed(&w, delta);
-  }
-  return text;
+  return DeltaToText(delta);
 }
 
 }  // namespace twin
