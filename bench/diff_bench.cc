@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     const double patch_ms = MedianMs(runs, [&] {
       results.push_back(twin::Patch(std::move(copies[k++]), *delta));
     });
-    const std::string text = twin::DeltaToText(*delta);
+    const std::string& text = *texts.back();  // checked equal to the tree's above
     const double jd = i < theirs.size() ? theirs[i].first : 0;
     const double jp = i < theirs.size() ? theirs[i].second : 0;
     std::printf("%-9d %9.1f | %9.1f %9.1f %9.1f %6.1fx | %9.1f %9.1f %6.1fx | %9.1f\n",

@@ -17,7 +17,6 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/json_diff.h"
 #include "lib/json_parse.h"
 #include "lib/json_writer.h"
 #include "lib/parallel.h"
@@ -54,7 +53,7 @@ int Main(int scale, int messages, int runs) {
   for (const EntityRef& ref : refs) texts.push_back(ToJsonText(*after.Find(ref)));
   std::printf("%dx city, %d messages: %zu changed entities\n", scale, messages, refs.size());
 
-  std::vector<double> parse_ms, mirror_ms, compose_ms, text_ms, total_ms;
+  std::vector<double> parse_ms, mirror_ms, compose_ms, total_ms;
   size_t delta_bytes = 0;
   for (int run = 0; run < runs; ++run) {
     CityState mirror = before;  // a fresh mirror at S(k-1) for every run
