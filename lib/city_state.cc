@@ -45,6 +45,27 @@ void CityState::PutDistrict(District district) {
   districts_.insert_or_assign(std::move(id), std::move(district));
 }
 
+CityState::DistrictNode CityState::TakeDistrict(std::string_view id) {
+  auto it = districts_.find(id);
+  if (it == districts_.end()) return {};
+  DistrictNode node = districts_.extract(it);
+  for (const auto& [edge_id, edge] : node.mapped().Of(EntityKind::kEdge)) {
+    auto indexed = edge_district_.find(edge_id);
+    if (indexed != edge_district_.end() && indexed->second == node.key()) {
+      edge_district_.erase(indexed);
+    }
+  }
+  return node;
+}
+
+void CityState::RestoreDistrict(DistrictNode node) {
+  if (node.empty()) return;
+  for (const auto& [edge_id, edge] : node.mapped().Of(EntityKind::kEdge)) {
+    edge_district_[edge_id] = node.key();
+  }
+  districts_.insert(std::move(node));
+}
+
 Json* CityState::FindEdge(std::string_view edge_id, std::string* district_id) {
   auto it = edge_district_.find(std::string(edge_id));
   if (it == edge_district_.end()) return nullptr;

@@ -92,6 +92,13 @@ class CityState {
   // Inserts `district` (replacing one with the same id) and indexes its edges.
   void PutDistrict(District district);
 
+  using DistrictNode = std::map<std::string, District, std::less<>>::node_type;
+  // Takes the district `id` out, with its edges' index entries (an empty
+  // node if absent). RestoreDistrict() puts it back where it was in memory,
+  // so that pointers into it stay valid.
+  DistrictNode TakeDistrict(std::string_view id);
+  void RestoreDistrict(DistrictNode node);
+
   // The entity map of a city-level kind (buses, stations, incidents, units).
   EntityMap& CityEntities(EntityKind kind) {
     return city_entities_[ScopedIndex(kind)];

@@ -61,7 +61,9 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
   Status Connect();
   bool Reload();
-  bool FollowFeed();
+  // Reads the change feed into the mirror. `between_ticks`: a failure is
+  // logged at debug level only, since the next tick tries again and says so.
+  bool FollowFeed(bool between_ticks = false);
   // Stamps the mirror with the time now.
   void StampNow();
   // The outcome of one publish. kInDoubt: the broker may have stored the
@@ -79,13 +81,13 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
                  double ms);
-  // Whether the mirror is the last published document (its timestamp aside).
-  bool AtLast() const { return last_ && changes_.empty() && !whole_diff_; }
-  // Renders the last document's text if an HTTP request asked for it and the
-  // mirror is at it; otherwise a later published document will serve.
+  // Whether the last document can be rendered from the mirror: the mirror
+  // was not read whole again since (the change log leads back to it).
+  bool CanRender() const { return last_ && !last_->has_text() && !whole_diff_; }
+  // Renders the last document's text if an HTTP request asked for it.
   void RenderIfWanted();
-  // Renders the last document's text from the mirror, which must be at it,
-  // and hands it to waiting requests.
+  // Renders the last document's text from the mirror put back to it by the
+  // change log, and hands it to waiting requests. Requires CanRender().
   void RenderLast();
   // The mirror is now what was last published: nothing to carry forward.
   void InStep() {
@@ -146,9 +148,10 @@ bool PublishRun::Reload() {
     return false;
   }
   // The next delta diffs whole documents, so the last one needs its text:
-  // rendered now, while the mirror is still at it, or else a state.full.
+  // rendered now, while the mirror still leads back to it, or else (a
+  // second reload before a publish) a state.full.
   if (last_ && !last_->has_text()) {
-    if (AtLast()) {
+    if (CanRender()) {
       RenderLast();
     } else {
       force_full_ = true;
@@ -175,11 +178,12 @@ bool PublishRun::Reload() {
 
 // Brings the mirror up to date with the change feed: only the entities that
 // changed are read.
-bool PublishRun::FollowFeed() {
+bool PublishRun::FollowFeed(bool between_ticks) {
   while (true) {
     Result<FeedRead> feed = owner_->store_->ReadFeed(cursor_, 1000);
     if (!feed.ok()) {
-      spdlog::warn("cannot read the change feed: {}", feed.status().message());
+      spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
+                  "cannot read the change feed: {}", feed.status().message());
       return false;
     }
     if (feed->reload) {
@@ -348,11 +352,14 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
 }
 
 void PublishRun::RenderLast() {
-  // The mirror is at the document but may carry a later stamp (a tick whose
-  // changes cancelled out, or a failed publish): render with the document's.
+  // The mirror may carry a later stamp (a tick whose changes cancelled out,
+  // or a failed publish): render with the document's.
   const Micros now = mirror_.timestamp;
   mirror_.timestamp = last_->micros;
-  last_->SetText(SerializeCityState(mirror_));
+  {
+    PublishedView published(&mirror_, &changes_);
+    last_->SetText(SerializeCityState(published.state()));
+  }
   mirror_.timestamp = now;
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   owner_->TextReady(last_);
@@ -363,8 +370,7 @@ void PublishRun::RenderIfWanted() {
     std::lock_guard<std::mutex> lock(owner_->mutex_);
     if (!owner_->render_wanted_) return;
   }
-  if (!AtLast() || last_->has_text()) return;
-  RenderLast();
+  if (CanRender()) RenderLast();
 }
 
 Status PublishRun::Run() {
@@ -386,6 +392,10 @@ Status PublishRun::Run() {
   }
   auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
   auto next_incremental = Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
+  // Between ticks the mirror follows the feed, so that a tick reads only
+  // what changed since the last look and spends its time on the delta.
+  constexpr std::chrono::milliseconds kFollowEvery{100};
+  auto next_follow = Clock::now() + kFollowEvery;
   while (!Stopping()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     producer_->poll(0);
@@ -397,6 +407,9 @@ Status PublishRun::Run() {
     } else if (now >= next_incremental) {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
       if (FollowFeed()) PublishIncremental(now, Clock::now());
+    } else if (now >= next_follow) {
+      next_follow = now + kFollowEvery;
+      FollowFeed(/*between_ticks=*/true);
     }
     RenderIfWanted();
   }

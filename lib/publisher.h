@@ -2,8 +2,10 @@
 // §3 says.
 //
 // The publisher keeps a mirror of the city current from the store's change
-// feed, and, for each entity changed since the last document the broker
-// really acknowledged, S(k-1), its value there (a ChangeLog). An incremental
+// feed (read every 100 ms between ticks, so that a tick reads only the
+// last few changes), and, for each entity changed since the last document
+// the broker really acknowledged, S(k-1), its value there (a ChangeLog).
+// An incremental
 // message k carries the delta composed from those entities alone
 // (state_delta.h), equal to the jsondiffpatch-compatible Diff(S(k-1), S(k)),
 // so jsondiffpatch.patch(S(k-1), delta) deep-equals S(k) and a tick costs in
@@ -100,9 +102,10 @@ class Publisher {
     return last_;
   }
   // The last document published, with its text: asks the publisher to
-  // render it and waits up to `wait`. The publisher can render it while its
-  // mirror is at that document (between ticks, unless a publish failed);
-  // if it could not in time, the newest document that has a text is
+  // render it and waits up to `wait`. The publisher renders it from its
+  // mirror, put back to that document by the change log, unless the mirror
+  // was read whole since (then the document that follows has its text at
+  // once). If it could not in time, the newest document that has a text is
   // returned instead. nullptr before the first publish.
   std::shared_ptr<const PublishedDocument> Readable(std::chrono::milliseconds wait) const;
   PublishMetrics Metrics() const {

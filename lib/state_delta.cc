@@ -120,6 +120,54 @@ void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* 
   it->second = std::move(value);
 }
 
+namespace {
+
+// The map that holds the entities of a ChangeLog group, or nullptr.
+EntityMap* GroupMap(CityState* state, const std::string& district_id, EntityKind kind) {
+  if (!IsDistrictScoped(kind)) return &state->CityEntities(kind);
+  District* district = state->FindDistrict(district_id);
+  return district == nullptr ? nullptr : &district->Of(kind);
+}
+
+// Exchanges each logged value with the current one in `state`; entities the
+// log saw created are left alone. Twice is the identity.
+void SwapLogged(CityState* state, std::map<std::pair<std::string, EntityKind>, ChangeLog::Group>* logged) {
+  for (auto& [key, group] : *logged) {
+    EntityMap* map = GroupMap(state, key.first, key.second);
+    if (map == nullptr) continue;  // a district created since: taken out whole
+    for (auto& [id, before] : group) {
+      if (!before) continue;
+      auto entity = map->find(id);
+      if (entity != map->end()) std::swap(entity->second, *before);
+    }
+  }
+}
+
+}  // namespace
+
+PublishedView::PublishedView(CityState* state, ChangeLog* log) : state_(state), log_(log) {
+  for (const std::string& id : log->new_districts_) {
+    if (CityState::DistrictNode district = state->TakeDistrict(id)) {
+      districts_.push_back(std::move(district));
+    }
+  }
+  for (const auto& [key, group] : log->entities_) {
+    EntityMap* map = GroupMap(state, key.first, key.second);
+    if (map == nullptr) continue;
+    for (const auto& [id, before] : group) {
+      if (before) continue;
+      if (auto node = map->extract(id)) entities_.emplace_back(map, std::move(node));
+    }
+  }
+  SwapLogged(state, &log->entities_);
+}
+
+PublishedView::~PublishedView() {
+  SwapLogged(state_, &log_->entities_);
+  for (auto& [map, node] : entities_) map->insert(std::move(node));
+  for (CityState::DistrictNode& district : districts_) state_->RestoreDistrict(std::move(district));
+}
+
 void ChangeLog::NoteNewDistrict(const std::string& district_id) {
   new_districts_.insert(district_id);
 }

@@ -68,12 +68,37 @@ class ChangeLog {
   using Group = std::map<std::string, std::optional<Json>, std::less<>>;
 
  private:
+  friend class PublishedView;
   friend std::optional<std::string> ComposeDelta(const CityState&, const ChangeLog&,
                                           const std::string&, const std::string&,
                                           const DiffOptions&, EntityRanks*);
   // (district id, or "" for city-wide kinds; kind) -> its group.
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
   std::set<std::string, std::less<>> new_districts_;
+};
+
+// Puts a state back, for as long as the view lives, to the published state
+// its log describes (S(k-1)): logged entities hold their logged values
+// again, and the entities and districts created since are taken out. The
+// destructor makes the state current again, exactly. It costs in
+// proportion to the log, not to the city: a way to render S(k-1) from a
+// mirror that has moved on. Neither the state nor the log may be used
+// otherwise while the view lives.
+class PublishedView {
+ public:
+  PublishedView(CityState* state, ChangeLog* log);
+  ~PublishedView();
+  PublishedView(const PublishedView&) = delete;
+  PublishedView& operator=(const PublishedView&) = delete;
+
+  const CityState& state() const { return *state_; }
+
+ private:
+  CityState* state_;
+  ChangeLog* log_;
+  std::vector<CityState::DistrictNode> districts_;  // created since S(k-1)
+  // Entities created since, with the maps they go back in.
+  std::vector<std::pair<EntityMap*, EntityMap::node_type>> entities_;
 };
 
 // Makes `value` the value of `ref` in `state`, first noting in `log` the

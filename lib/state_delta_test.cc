@@ -179,6 +179,62 @@ TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and
   CheckComposedIsWholeDiff(state, log, before);
 }
 
+TEST_CASE("a PublishedView shows the published state, then puts the current one back") {
+  std::mt19937 rng(GENERATE(11u, 12u, 13u, 14u));
+  CityState state = SmallCity();
+  for (int round = 0; round < 10; ++round) {
+    const std::string before = SerializeCityState(state);
+    const Micros published_at = state.timestamp;
+    ChangeLog log;
+    const int changes = 1 + static_cast<int>(rng() % 15);
+    for (int i = 0; i < changes; ++i) RandomChange(&rng, &state, &log);
+    // An edge that ApplyChange puts in a district the log saw created.
+    ApplyChange({EntityKind::kEdge, Id("district", 20 + round), Id("edge", 900 + round)},
+                Json{{"edgeId", Id("edge", 900 + round)}}, &state, &log);
+    state.timestamp += 1'000'000;
+    const std::string after = SerializeCityState(state);
+    INFO("round " << round);
+    {
+      PublishedView view(&state, &log);
+      CityState& seen = const_cast<CityState&>(view.state());
+      const Micros now = seen.timestamp;
+      seen.timestamp = published_at;
+      CHECK(SerializeCityState(seen) == before);
+      seen.timestamp = now;
+    }
+    CHECK(SerializeCityState(state) == after);
+    // The log is as it was: it still composes the delta to the current state.
+    const std::optional<std::string> composed =
+        ComposeDelta(state, log, FormatMicros(published_at), FormatMicros(state.timestamp));
+    REQUIRE(composed.has_value());
+    CHECK(*Patch(Json::parse(before), Json::parse(*composed)) == Json::parse(after));
+  }
+}
+
+TEST_CASE("TakeDistrict and RestoreDistrict keep the district in place, and the edge index") {
+  CityState state;
+  for (const char* id : {"d1", "d2"}) {
+    District district;
+    district.id = id;
+    district.Of(EntityKind::kEdge)[std::string("edge-") + id] = Json{{"edgeId", "edge-" + std::string(id)}};
+    state.PutDistrict(std::move(district));
+  }
+  std::string where;
+  REQUIRE(state.FindEdge("edge-d1", &where) != nullptr);
+  CHECK(where == "d1");
+  const District* address = state.FindDistrict("d1");
+  CityState::DistrictNode taken = state.TakeDistrict("d1");
+  REQUIRE_FALSE(taken.empty());
+  CHECK(state.FindDistrict("d1") == nullptr);
+  CHECK(state.FindEdge("edge-d1", nullptr) == nullptr);
+  CHECK(state.FindEdge("edge-d2", nullptr) != nullptr);
+  CHECK(state.TakeDistrict("d1").empty());
+  state.RestoreDistrict(std::move(taken));
+  CHECK(state.FindDistrict("d1") == address);
+  CHECK(state.FindEdge("edge-d1", &where) != nullptr);
+  CHECK(where == "d1");
+}
+
 TEST_CASE("a change that ends where it started composes to no delta") {
   CityState state = SmallCity();
   ChangeLog log;

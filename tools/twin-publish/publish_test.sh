@@ -61,8 +61,9 @@ sleep 1
 kill -STOP "$BROKER_PID"
 kill -CONT $publisher
 sleep 2
-# Meanwhile /api/state still answers: the last document the publisher could
-# render (its mirror is past it once a publish failed), with its sequence.
+# Meanwhile /api/state still answers, though the publisher is waiting on the
+# broker and cannot render: the last document that has a text, with its
+# sequence.
 during_code=$(get /api/state $T/during.json)
 during_sequence=$(sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers)
 sleep 2
