@@ -29,16 +29,22 @@ for scale in 1 10; do
   for n in 500 5000 50000; do
     $B/bench/twin-gen stream --scale $scale --messages $n --bad-share 0 --partitions 16 --seed $n -o $W/s.ndjson
     $B/tools/twin-replay/twin-replay produce $W/s.ndjson 2>/dev/null
+    before=$(grep -c "Published incremental" $W/publish-$scale.log)
+    lines=$(wc -l < $W/publish-$scale.log)
     # One flush at the end: the next tick sees all n messages' changes.
     $B/tools/twin-ingest/twin-ingest --metrics 127.0.0.1:0 --group-id g-$scale \
       --flush-interval-ms 600000 -X session.timeout.ms=6000 --exit-at-end 2>/dev/null
-    before=$(grep -c "Published incremental" $W/publish-$scale.log)
     for _ in $(seq 600); do
       [ "$(grep -c 'Published incremental' $W/publish-$scale.log)" -gt "$before" ] && break
       sleep 0.1
     done
     echo "  $n messages: $(grep -o 'Published incremental.*' $W/publish-$scale.log | tail -1)"
     echo "    $(grep -o 'incremental tick:.*' $W/publish-$scale.log | tail -1)"
+    # Work done before the tick, as the changes came: reading the feed and
+    # diffing the changed entities.
+    tail -n +$((lines + 1)) $W/publish-$scale.log | grep -o 'between ticks:.*' |
+      awk '{feed += $4; n += $6; deltas += $9} END {
+        printf "    between ticks, before it: feed %.1f ms, %d entity deltas %.1f ms\n", feed, n, deltas}'
   done
   kill -TERM $publisher; wait $publisher
   kill -TERM $broker; wait $broker

@@ -1,10 +1,12 @@
 // The compute of one twin-publish tick, in one process, with no Redis and no
 // broker: after N generated messages, the changed entities' texts (as the
 // store holds them) are parsed, put in a mirror of the city with their old
-// values in a ChangeLog, composed into a delta, and the delta written as
-// text. The phases are those of PublishRun::FollowFeed and
-// PublishIncremental; the store's HMGET and the broker's ack are not
-// included (bench/publish_bench.sh measures the whole tick).
+// values in a ChangeLog, diffed (ChangeLog::Prepare), composed into a
+// delta, and the delta written as text. The phases are those of
+// PublishRun::FollowFeed, FollowBetweenTicks and PublishIncremental: in the
+// service all but the last run between ticks, as the changes come. The
+// store's HMGET and the broker's ack are not included
+// (bench/publish_bench.sh measures the service).
 //   bazel run //bench:tick_bench -- [scale] [messages] [runs]
 #include <algorithm>
 #include <atomic>
@@ -53,7 +55,7 @@ int Main(int scale, int messages, int runs) {
   for (const EntityRef& ref : refs) texts.push_back(ToJsonText(*after.Find(ref)));
   std::printf("%dx city, %d messages: %zu changed entities\n", scale, messages, refs.size());
 
-  std::vector<double> parse_ms, mirror_ms, compose_ms, total_ms;
+  std::vector<double> parse_ms, mirror_ms, prepare_ms, compose_ms, total_ms;
   size_t delta_bytes = 0;
   for (int run = 0; run < runs; ++run) {
     CityState mirror = before;  // a fresh mirror at S(k-1) for every run
@@ -77,6 +79,9 @@ int Main(int scale, int messages, int runs) {
     }
     mirror_ms.push_back(MsSince(phase));
     phase = Clock::now();
+    log.Prepare(mirror);
+    prepare_ms.push_back(MsSince(phase));
+    phase = Clock::now();
     // The delta's text, as twin-publish sends it (written as it is composed).
     const std::optional<std::string> text =
         ComposeDelta(mirror, log, "2025-12-08T08:00:00.000Z", "2025-12-08T08:00:01.000Z", {},
@@ -89,9 +94,10 @@ int Main(int scale, int messages, int runs) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::printf("medians of %d runs: parse %.2f ms, mirror and log %.2f ms, compose (to text) "
-              "%.2f ms; in all %.2f ms (%.2f us per entity); delta %zu bytes\n",
-              runs, median(parse_ms), median(mirror_ms), median(compose_ms),
+  std::printf("medians of %d runs: parse %.2f ms, mirror and log %.2f ms, entity deltas "
+              "%.2f ms, compose (to text) %.2f ms; in all %.2f ms (%.2f us per entity); "
+              "delta %zu bytes\n",
+              runs, median(parse_ms), median(mirror_ms), median(prepare_ms), median(compose_ms),
               median(total_ms), 1000 * median(total_ms) / refs.size(), delta_bytes);
   std::printf("peak RSS %.0f MB\n", bench::PeakRssMb());
   return 0;

@@ -64,6 +64,8 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   // Reads the change feed into the mirror. `between_ticks`: a failure is
   // logged at debug level only, since the next tick tries again and says so.
   bool FollowFeed(bool between_ticks = false);
+  // Reads the feed and diffs the entities it changed (ChangeLog::Prepare).
+  void FollowBetweenTicks();
   // Stamps the mirror with the time now.
   void StampNow();
   // The outcome of one publish. kInDoubt: the broker may have stored the
@@ -209,6 +211,17 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     }
     cursor_ = feed->cursor;
   }
+}
+
+void PublishRun::FollowBetweenTicks() {
+  const auto start = Clock::now();
+  const uint64_t cursor = cursor_;
+  if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
+  const auto read = Clock::now();
+  const size_t diffed = changes_.Prepare(mirror_);
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
+                Ms(read - start).count(), diffed, Ms(Clock::now() - read).count());
 }
 
 void PublishRun::StampNow() {
@@ -392,8 +405,9 @@ Status PublishRun::Run() {
   }
   auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
   auto next_incremental = Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
-  // Between ticks the mirror follows the feed, so that a tick reads only
-  // what changed since the last look and spends its time on the delta.
+  // Between ticks the mirror follows the feed, and the changed entities are
+  // diffed, so that a tick reads and diffs only what changed since the last
+  // look, and assembles the delta.
   constexpr std::chrono::milliseconds kFollowEvery{100};
   auto next_follow = Clock::now() + kFollowEvery;
   while (!Stopping()) {
@@ -409,7 +423,7 @@ Status PublishRun::Run() {
       if (FollowFeed()) PublishIncremental(now, Clock::now());
     } else if (now >= next_follow) {
       next_follow = now + kFollowEvery;
-      FollowFeed(/*between_ticks=*/true);
+      FollowBetweenTicks();
     }
     RenderIfWanted();
   }

@@ -2,10 +2,10 @@
 // §3 says.
 //
 // The publisher keeps a mirror of the city current from the store's change
-// feed (read every 100 ms between ticks, so that a tick reads only the
-// last few changes), and, for each entity changed since the last document
-// the broker really acknowledged, S(k-1), its value there (a ChangeLog).
-// An incremental
+// feed, and, for each entity changed since the last document the broker
+// really acknowledged, S(k-1), its value there and its delta (a ChangeLog).
+// Between ticks it reads the feed every 100 ms and diffs what changed, so
+// that a tick reads and diffs only the last few changes. An incremental
 // message k carries the delta composed from those entities alone
 // (state_delta.h), equal to the jsondiffpatch-compatible Diff(S(k-1), S(k)),
 // so jsondiffpatch.patch(S(k-1), delta) deep-equals S(k) and a tick costs in

@@ -16,12 +16,20 @@ Json* Member(Json* object, std::string_view container) {
   return &(*object)[std::string(container)];
 }
 
+// The text of an entity's delta from `before` (nullopt: absent) to `now`:
+// a nested diff, or an insertion. nullopt when they do not differ.
+std::optional<std::string> EntityDelta(const std::optional<Json>& before, const Json& now,
+                                       const DiffOptions& options) {
+  if (before) return DiffText(*before, now, options);
+  return "[" + ToJsonText(now) + "]";
+}
+
 // One logged entity that is in the current state: where its delta goes and,
-// once computed, the delta's text.
+// unless the log prepared it, the delta's text once computed.
 struct EntityChange {
   Json* array_delta;  // the array's delta object, inside the skeleton
   std::string index;  // in the current (right-hand) array
-  const std::optional<Json>* before;
+  const ChangeLog::Entry* entry;
   const Json* now;
   std::optional<std::string> delta;
 };
@@ -40,10 +48,10 @@ Json* ArrayDelta(Json* object, EntityKind kind) {
 // Queues the logged entities of one array for diffing.
 void QueueArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array_delta,
                 EntityRanks* ranks, std::vector<EntityChange>* out) {
-  for (const auto& [id, before] : changed) {
+  for (const auto& [id, entry] : changed) {
     auto entity = now.find(id);
     if (entity == now.end()) continue;  // cannot happen: nothing is deleted
-    out->push_back({array_delta, std::to_string(ranks->Rank(now, id)), &before, &entity->second,
+    out->push_back({array_delta, std::to_string(ranks->Rank(now, id)), &entry, &entity->second,
                     std::nullopt});
   }
 }
@@ -103,7 +111,32 @@ void EntityRanks::Prepare(const CityState& state) {
 
 void ChangeLog::Note(const EntityRef& ref, std::optional<Json> before) {
   const std::string& district = IsDistrictScoped(ref.kind) ? ref.district_id : "";
-  entities_[{district, ref.kind}].try_emplace(ref.id, std::move(before));
+  auto group = entities_.try_emplace({district, ref.kind}).first;
+  auto [it, inserted] = group->second.try_emplace(ref.id);
+  Entry& entry = it->second;
+  if (inserted) {
+    entry.before = std::move(before);
+  } else if (!entry.prepared) {
+    return;  // pending already
+  }
+  entry.prepared = false;
+  entry.delta.reset();
+  pending_.push_back({&group->first, &it->first, &entry});
+}
+
+size_t ChangeLog::Prepare(const CityState& current, const DiffOptions& options) {
+  std::vector<Pending> work;
+  work.swap(pending_);
+  ParallelFor(work.size(), 256, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const Pending& p = work[i];
+      const Json* now = current.Find({p.group->second, p.group->first, *p.id});
+      if (now == nullptr) continue;  // not the log's state: ComposeDelta skips it too
+      p.entry->delta = EntityDelta(p.entry->before, *now, options);
+      p.entry->prepared = true;
+    }
+  });
+  return work.size();
 }
 
 void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* log) {
@@ -135,10 +168,10 @@ void SwapLogged(CityState* state, std::map<std::pair<std::string, EntityKind>, C
   for (auto& [key, group] : *logged) {
     EntityMap* map = GroupMap(state, key.first, key.second);
     if (map == nullptr) continue;  // a district created since: taken out whole
-    for (auto& [id, before] : group) {
-      if (!before) continue;
+    for (auto& [id, entry] : group) {
+      if (!entry.before) continue;
       auto entity = map->find(id);
-      if (entity != map->end()) std::swap(entity->second, *before);
+      if (entity != map->end()) std::swap(entity->second, *entry.before);
     }
   }
 }
@@ -154,8 +187,8 @@ PublishedView::PublishedView(CityState* state, ChangeLog* log) : state_(state), 
   for (const auto& [key, group] : log->entities_) {
     EntityMap* map = GroupMap(state, key.first, key.second);
     if (map == nullptr) continue;
-    for (const auto& [id, before] : group) {
-      if (before) continue;
+    for (const auto& [id, entry] : group) {
+      if (entry.before) continue;
       if (auto node = map->extract(id)) entities_.emplace_back(map, std::move(node));
     }
   }
@@ -175,6 +208,7 @@ void ChangeLog::NoteNewDistrict(const std::string& district_id) {
 void ChangeLog::Clear() {
   entities_.clear();
   new_districts_.clear();
+  pending_.clear();
 }
 
 size_t ChangeLog::size() const {
@@ -232,15 +266,15 @@ std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLo
   ParallelFor(queued.size(), 256, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       EntityChange& change = queued[i];
-      if (*change.before) {
-        change.delta = DiffText(**change.before, *change.now, options);
-      } else {
-        change.delta = "[" + ToJsonText(*change.now) + "]";
+      if (!change.entry->prepared) {
+        change.delta = EntityDelta(change.entry->before, *change.now, options);
       }
     }
   });
   for (EntityChange& change : queued) {
-    if (change.delta) (*change.array_delta)[change.index] = Raw(*change.delta);
+    const std::optional<std::string>& delta =
+        change.entry->prepared ? change.entry->delta : change.delta;
+    if (delta) (*change.array_delta)[change.index] = Raw(*delta);
   }
 
   for (const auto& [district_delta, kinds] : district_deltas) FinishArrays(district_delta, *kinds);

@@ -55,8 +55,9 @@ class ChangeLog {
  public:
   // Records that `ref` changes; `before` is its value in the published state
   // (nullopt: it had none). Only the first note of a ref since Clear()
-  // counts, so later changes keep the published value. Callers about to
-  // overwrite the value can move it in.
+  // counts, so later changes keep the published value; each note forgets a
+  // delta Prepare() made for the ref. Callers about to overwrite the value
+  // can move it in.
   void Note(const EntityRef& ref, std::optional<Json> before);
   // Records that `district_id` is not in the published state.
   void NoteNewDistrict(const std::string& district_id);
@@ -64,8 +65,21 @@ class ChangeLog {
   bool empty() const { return entities_.empty() && new_districts_.empty(); }
   size_t size() const;
 
-  // One (district, kind)'s logged entities: id -> published value.
-  using Group = std::map<std::string, std::optional<Json>, std::less<>>;
+  // Diffs now, on all cores, each logged entity noted since it was last
+  // diffed, from its logged value to its value in `current`, so that
+  // ComposeDelta() (given `current` and the same options) finds the delta
+  // made: twin-publish calls it between ticks, as changes come, and a tick
+  // only assembles. Returns how many entities it diffed.
+  size_t Prepare(const CityState& current, const DiffOptions& options = {});
+
+  // A logged entity: its published value and, once prepared, its delta.
+  struct Entry {
+    std::optional<Json> before;  // nullopt: not in the published state
+    bool prepared = false;       // `delta` is that of the current value
+    std::optional<std::string> delta;  // its text; nullopt: no difference
+  };
+  // One (district, kind)'s logged entities, by id.
+  using Group = std::map<std::string, Entry, std::less<>>;
 
  private:
   friend class PublishedView;
@@ -75,6 +89,13 @@ class ChangeLog {
   // (district id, or "" for city-wide kinds; kind) -> its group.
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
   std::set<std::string, std::less<>> new_districts_;
+  // Entries noted since Prepare() last ran (map nodes do not move).
+  struct Pending {
+    const std::pair<std::string, EntityKind>* group;
+    const std::string* id;
+    Entry* entry;
+  };
+  std::vector<Pending> pending_;
 };
 
 // Puts a state back, for as long as the view lives, to the published state

@@ -108,13 +108,19 @@ TEST_CASE("a composed delta equals the diff of the two whole documents") {
   std::mt19937 rng(GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u));
   // Ranks kept across rounds, as twin-publish keeps them, or fresh each call.
   const bool cached = GENERATE(false, true);
+  // Entity deltas prepared between changes, as twin-publish prepares them
+  // between ticks: a later change to an entity must replace its delta.
+  const bool prepared = GENERATE(false, true);
   EntityRanks ranks;
   CityState state = SmallCity();
   for (int round = 0; round < 20; ++round) {
     const Json before = CityStateToJson(state);
     ChangeLog log;
     const int changes = static_cast<int>(rng() % 12);
-    for (int i = 0; i < changes; ++i) RandomChange(&rng, &state, &log);
+    for (int i = 0; i < changes; ++i) {
+      RandomChange(&rng, &state, &log);
+      if (prepared && rng() % 3 == 0) log.Prepare(state);
+    }
     state.timestamp += 1'000'000;
     const Json after = CityStateToJson(state);
     const std::optional<Json> whole = Diff(before, after);
@@ -233,6 +239,25 @@ TEST_CASE("TakeDistrict and RestoreDistrict keep the district in place, and the 
   CHECK(state.FindDistrict("d1") == address);
   CHECK(state.FindEdge("edge-d1", &where) != nullptr);
   CHECK(where == "d1");
+}
+
+TEST_CASE("Prepare diffs each entity noted since it last ran, once") {
+  CityState state = SmallCity();
+  ChangeLog log;
+  const EntityRef sensor{EntityKind::kSensor, Id("district", 2), Id("sensor", 0)};
+  const EntityRef bus{EntityKind::kBus, "", Id("bus", 3)};
+  ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 1}}, &state, &log);
+  ApplyChange(bus, Json{{"busId", bus.id}, {"speed", 7}}, &state, &log);
+  ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 2}}, &state, &log);
+  CHECK(log.Prepare(state) == 2);
+  CHECK(log.Prepare(state) == 0);
+  ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 3}}, &state, &log);
+  CHECK(log.Prepare(state) == 1);
+  const std::optional<std::string> delta = ComposeDelta(state, log, "t1", "t2");
+  REQUIRE(delta.has_value());
+  CHECK(*delta == R"({"districts":{"0":{"sensors":{"0":{"status":["active",0,0],"value":[0,3]},"_t":"a"}},)"
+                  R"("_t":"a"},"publicTransport":{"buses":{"1":{"speed":[3,7]},"_t":"a"}},)"
+                  R"("timestamp":["t1","t2"]})");
 }
 
 TEST_CASE("a change that ends where it started composes to no delta") {
