@@ -79,7 +79,7 @@ int Main(int scale, int messages, int runs) {
     }
     mirror_ms.push_back(MsSince(phase));
     phase = Clock::now();
-    log.Prepare(mirror);
+    log.Prepare(mirror, &ranks);
     prepare_ms.push_back(MsSince(phase));
     phase = Clock::now();
     // The delta's text, as twin-publish sends it (written as it is composed).

@@ -218,7 +218,7 @@ void PublishRun::FollowBetweenTicks() {
   const uint64_t cursor = cursor_;
   if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
   const auto read = Clock::now();
-  const size_t diffed = changes_.Prepare(mirror_);
+  const size_t diffed = changes_.Prepare(mirror_, &ranks_);
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
                 Ms(read - start).count(), diffed, Ms(Clock::now() - read).count());

@@ -5,6 +5,7 @@
 #include "lib/state_document.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace twin {
 namespace {
@@ -45,10 +46,17 @@ Json* ArrayDelta(Json* object, EntityKind kind) {
   return &(*Member(object, info.container))[std::string(info.array)];
 }
 
-// Queues the logged entities of one array for diffing.
+// Queues the logged entities of one array for diffing: where each is and
+// its index, as Prepare() found them while they hold, else looked up.
 void QueueArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array_delta,
                 EntityRanks* ranks, std::vector<EntityChange>* out) {
   for (const auto& [id, entry] : changed) {
+    if (entry.prepared) {
+      const size_t index =
+          entry.array_size == now.size() ? entry.index : ranks->Rank(now, id);
+      out->push_back({array_delta, std::to_string(index), &entry, entry.current, std::nullopt});
+      continue;
+    }
     auto entity = now.find(id);
     if (entity == now.end()) continue;  // cannot happen: nothing is deleted
     out->push_back({array_delta, std::to_string(ranks->Rank(now, id)), &entry, &entity->second,
@@ -82,6 +90,17 @@ void FinishArrays(Json* object, const std::vector<EntityKind>& kinds) {
     KeepArrayDelta(&*container, std::string(info.array));
     if (container->empty()) object->erase(container);
   }
+}
+
+// The map that holds the entities of a ChangeLog group, or nullptr.
+const EntityMap* GroupMap(const CityState& state, const std::string& district_id,
+                          EntityKind kind) {
+  if (!IsDistrictScoped(kind)) return &state.CityEntities(kind);
+  const District* district = state.FindDistrict(district_id);
+  return district == nullptr ? nullptr : &district->Of(kind);
+}
+EntityMap* GroupMap(CityState* state, const std::string& district_id, EntityKind kind) {
+  return const_cast<EntityMap*>(GroupMap(std::as_const(*state), district_id, kind));
 }
 
 }  // namespace
@@ -124,16 +143,28 @@ void ChangeLog::Note(const EntityRef& ref, std::optional<Json> before) {
   pending_.push_back({&group->first, &it->first, &entry});
 }
 
-size_t ChangeLog::Prepare(const CityState& current, const DiffOptions& options) {
+size_t ChangeLog::Prepare(const CityState& current, EntityRanks* ranks,
+                          const DiffOptions& options) {
   std::vector<Pending> work;
   work.swap(pending_);
+  // Lookups first, on this thread (EntityRanks is not thread-safe).
+  size_t kept = 0;
+  for (const Pending& p : work) {
+    const EntityMap* map = GroupMap(current, p.group->first, p.group->second);
+    if (map == nullptr) continue;
+    auto entity = map->find(*p.id);
+    if (entity == map->end()) continue;  // not the log's state: ComposeDelta skips it too
+    p.entry->current = &entity->second;
+    p.entry->index = ranks->Rank(*map, *p.id);
+    p.entry->array_size = map->size();
+    work[kept++] = p;
+  }
+  work.resize(kept);
   ParallelFor(work.size(), 256, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      const Pending& p = work[i];
-      const Json* now = current.Find({p.group->second, p.group->first, *p.id});
-      if (now == nullptr) continue;  // not the log's state: ComposeDelta skips it too
-      p.entry->delta = EntityDelta(p.entry->before, *now, options);
-      p.entry->prepared = true;
+      Entry& entry = *work[i].entry;
+      entry.delta = EntityDelta(entry.before, *entry.current, options);
+      entry.prepared = true;
     }
   });
   return work.size();
@@ -155,12 +186,6 @@ void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* 
 
 namespace {
 
-// The map that holds the entities of a ChangeLog group, or nullptr.
-EntityMap* GroupMap(CityState* state, const std::string& district_id, EntityKind kind) {
-  if (!IsDistrictScoped(kind)) return &state->CityEntities(kind);
-  District* district = state->FindDistrict(district_id);
-  return district == nullptr ? nullptr : &district->Of(kind);
-}
 
 // Exchanges each logged value with the current one in `state`; entities the
 // log saw created are left alone. Twice is the identity.

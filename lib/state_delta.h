@@ -65,17 +65,22 @@ class ChangeLog {
   bool empty() const { return entities_.empty() && new_districts_.empty(); }
   size_t size() const;
 
-  // Diffs now, on all cores, each logged entity noted since it was last
-  // diffed, from its logged value to its value in `current`, so that
-  // ComposeDelta() (given `current` and the same options) finds the delta
-  // made: twin-publish calls it between ticks, as changes come, and a tick
-  // only assembles. Returns how many entities it diffed.
-  size_t Prepare(const CityState& current, const DiffOptions& options = {});
+  // Prepares now each logged entity noted since it was last prepared: finds
+  // it in `current`, its index there (`ranks`), and diffs it, on all cores,
+  // from its logged value. ComposeDelta() (given `current`, `ranks` and the
+  // same options) then finds that work done: twin-publish calls this
+  // between ticks, as changes come, and a tick only assembles. An index
+  // stays good until its array grows. Returns how many entities it diffed.
+  size_t Prepare(const CityState& current, EntityRanks* ranks, const DiffOptions& options = {});
 
-  // A logged entity: its published value and, once prepared, its delta.
+  // A logged entity: its published value and, once prepared, where it is
+  // now and its delta.
   struct Entry {
     std::optional<Json> before;  // nullopt: not in the published state
-    bool prepared = false;       // `delta` is that of the current value
+    bool prepared = false;       // the members below are of the current value
+    const Json* current = nullptr;     // in the state's map (nodes do not move)
+    size_t index = 0;                  // in its array, while the array has
+    size_t array_size = 0;             //   this many entities
     std::optional<std::string> delta;  // its text; nullopt: no difference
   };
   // One (district, kind)'s logged entities, by id.

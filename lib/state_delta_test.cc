@@ -119,7 +119,7 @@ TEST_CASE("a composed delta equals the diff of the two whole documents") {
     const int changes = static_cast<int>(rng() % 12);
     for (int i = 0; i < changes; ++i) {
       RandomChange(&rng, &state, &log);
-      if (prepared && rng() % 3 == 0) log.Prepare(state);
+      if (prepared && rng() % 3 == 0) log.Prepare(state, &ranks);
     }
     state.timestamp += 1'000'000;
     const Json after = CityStateToJson(state);
@@ -244,15 +244,16 @@ TEST_CASE("TakeDistrict and RestoreDistrict keep the district in place, and the 
 TEST_CASE("Prepare diffs each entity noted since it last ran, once") {
   CityState state = SmallCity();
   ChangeLog log;
+  EntityRanks ranks;
   const EntityRef sensor{EntityKind::kSensor, Id("district", 2), Id("sensor", 0)};
   const EntityRef bus{EntityKind::kBus, "", Id("bus", 3)};
   ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 1}}, &state, &log);
   ApplyChange(bus, Json{{"busId", bus.id}, {"speed", 7}}, &state, &log);
   ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 2}}, &state, &log);
-  CHECK(log.Prepare(state) == 2);
-  CHECK(log.Prepare(state) == 0);
+  CHECK(log.Prepare(state, &ranks) == 2);
+  CHECK(log.Prepare(state, &ranks) == 0);
   ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 3}}, &state, &log);
-  CHECK(log.Prepare(state) == 1);
+  CHECK(log.Prepare(state, &ranks) == 1);
   const std::optional<std::string> delta = ComposeDelta(state, log, "t1", "t2");
   REQUIRE(delta.has_value());
   CHECK(*delta == R"({"districts":{"0":{"sensors":{"0":{"status":["active",0,0],"value":[0,3]},"_t":"a"}},)"
