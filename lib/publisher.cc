@@ -181,13 +181,16 @@ bool PublishRun::Reload() {
 // Brings the mirror up to date with the change feed: only the entities that
 // changed are read.
 bool PublishRun::FollowFeed(bool between_ticks) {
+  // The mirror stays where it was (the cursor too), and the next try
+  // starts there again.
+  auto failed = [between_ticks](const Status& status) {
+    spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
+                "cannot follow the change feed: {}", status.message());
+    return false;
+  };
   while (true) {
     Result<FeedRead> feed = owner_->store_->ReadFeed(cursor_, 1000);
-    if (!feed.ok()) {
-      spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
-                  "cannot read the change feed: {}", feed.status().message());
-      return false;
-    }
+    if (!feed.ok()) return failed(feed.status());
     if (feed->reload) {
       spdlog::info("change feed says reload: reading the whole state");
       return Reload();
@@ -195,7 +198,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     if (feed->cursor == cursor_) return true;
     for (const std::string& id : feed->new_districts) {
       Result<std::optional<District>> meta = owner_->store_->ReadDistrictMeta(id);
-      if (!meta.ok()) return false;
+      if (!meta.ok()) return failed(meta.status());
       if (*meta) {
         bool created;
         District& district = mirror_.EnsureDistrict(id, &created);
@@ -205,7 +208,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
       }
     }
     Result<std::vector<std::optional<Json>>> values = owner_->store_->ReadEntities(feed->changed);
-    if (!values.ok()) return false;
+    if (!values.ok()) return failed(values.status());
     for (size_t i = 0; i < feed->changed.size(); ++i) {
       if ((*values)[i]) ApplyChange(feed->changed[i], std::move(*(*values)[i]), &mirror_, &changes_);
     }
