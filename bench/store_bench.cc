@@ -80,7 +80,7 @@ void Run(int scale) {
       auto feed = store->ReadFeed(cursor, 100);
       auto values = store->ReadEntities(feed->changed);
       feed_ms.push_back(Ms(start));
-      if (values->size() != static_cast<size_t>(n)) std::printf("  feed lost changes!\n");
+      if (values->values.size() != static_cast<size_t>(n)) std::printf("  feed lost changes!\n");
     }
     std::printf("batch of %5d entities: %.1f ms in all (serialise %.1f, write to Redis "
                 "%.1f); read back through the feed %.1f ms (median of 5)\n",

@@ -30,6 +30,9 @@ std::string PublishMetrics::ToPrometheus() const {
          failures);
   metric("twin_publish_reloads_total", "Whole-state reads after the change feed said so.",
          "counter", reloads);
+  metric("twin_publish_unreadable_entities_total",
+         "Changed entities skipped because their stored value is not JSON.", "counter",
+         unreadable);
   metric("twin_publish_sequence", "Sequence of the last published document.", "gauge",
          static_cast<double>(sequence));
   metric("twin_publish_last_full_bytes", "Size of the last state.full.", "gauge",
@@ -207,10 +210,23 @@ bool PublishRun::FollowFeed(bool between_ticks) {
         district.graph_fields = (*meta)->graph_fields;
       }
     }
-    Result<std::vector<std::optional<Json>>> values = owner_->store_->ReadEntities(feed->changed);
-    if (!values.ok()) return failed(values.status());
+    Result<EntityValues> read = owner_->store_->ReadEntities(feed->changed);
+    if (!read.ok()) return failed(read.status());
+    for (size_t i : read->unreadable) {
+      // Skipped, not waited for: the entity keeps its last good value until
+      // a valid one is written, and the rest of the city is published.
+      const EntityRef& ref = feed->changed[i];
+      spdlog::warn("the stored value of {} '{}'{} is not JSON: skipped; it keeps its last "
+                   "published value", Info(ref.kind).name, ref.id,
+                   ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
+    }
+    if (!read->unreadable.empty()) {
+      std::lock_guard<std::mutex> lock(owner_->mutex_);
+      owner_->metrics_.unreadable += read->unreadable.size();
+    }
     for (size_t i = 0; i < feed->changed.size(); ++i) {
-      if ((*values)[i]) ApplyChange(feed->changed[i], std::move(*(*values)[i]), &mirror_, &changes_);
+      std::optional<Json>& value = read->values[i];
+      if (value) ApplyChange(feed->changed[i], std::move(*value), &mirror_, &changes_);
     }
     cursor_ = feed->cursor;
   }

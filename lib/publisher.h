@@ -82,6 +82,7 @@ class PublishedDocument {
 
 struct PublishMetrics {
   uint64_t full = 0, incremental = 0, failures = 0, reloads = 0;
+  uint64_t unreadable = 0;  // changed entities whose stored value is not JSON
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
   double last_publish_ms = 0;  // tick start (feed read) to the broker's ack

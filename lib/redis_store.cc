@@ -363,8 +363,7 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   return read;
 }
 
-Result<std::vector<std::optional<Json>>> RedisStore::ReadEntities(
-    const std::vector<EntityRef>& refs) {
+Result<EntityValues> RedisStore::ReadEntities(const std::vector<EntityRef>& refs) {
   std::vector<std::vector<std::string>> commands;
   std::vector<std::pair<size_t, size_t>> where(refs.size());  // command, index
   std::array<int, kEntityKindCount> command_of;
@@ -378,7 +377,8 @@ Result<std::vector<std::optional<Json>>> RedisStore::ReadEntities(
     where[i] = {static_cast<size_t>(c), commands[c].size() - 2};
     commands[c].push_back(Field(refs[i]));
   }
-  std::vector<std::optional<Json>> out(refs.size());
+  EntityValues out;
+  out.values.resize(refs.size());
   if (commands.empty()) return out;
   Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
   if (!replies.ok()) return Context(replies.status(), "read entities of");
@@ -391,14 +391,14 @@ Result<std::vector<std::optional<Json>>> RedisStore::ReadEntities(
       if (value.type != RedisReply::Type::kString) continue;
       Json entity;
       if (ParseJson(value.str, &entity)) {
-        out[i] = std::move(entity);
+        out.values[i] = std::move(entity);
       } else {
         bad[i] = 1;
       }
     }
   });
   for (size_t i = 0; i < refs.size(); ++i) {
-    if (bad[i] != 0) return NotJson(Key(Info(refs[i].kind).name));
+    if (bad[i] != 0) out.unreadable.push_back(i);
   }
   return out;
 }

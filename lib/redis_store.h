@@ -47,8 +47,7 @@ class RedisStore : public StateStore {
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
   Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
-  Result<std::vector<std::optional<Json>>> ReadEntities(
-      const std::vector<EntityRef>& refs) override;
+  Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) override;
   Result<std::optional<District>> ReadDistrictMeta(const std::string& id) override;
 
   // The key of one part of the layout above ("meta", "feed", a kind's name).

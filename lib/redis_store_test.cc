@@ -113,8 +113,8 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   auto values = store->ReadEntities({{EntityKind::kSensor, "d1", "s1"},
                                      {EntityKind::kBus, "", "nope"}});
   REQUIRE(values.ok());
-  CHECK((*values)[0]->at("value") == 9);
-  CHECK_FALSE((*values)[1].has_value());
+  CHECK(values->values[0]->at("value") == 9);
+  CHECK_FALSE(values->values[1].has_value());
   auto meta = store->ReadDistrictMeta("d9");
   REQUIRE(meta.ok());
   CHECK((*meta)->fields["name"] == "District d9");
@@ -138,17 +138,22 @@ TEST_CASE("many entities read at once come back in order; a corrupt one is a cle
   auto values = store->ReadEntities(refs);
   REQUIRE(values.ok());
   for (int i = 0; i < 1200; ++i) {
-    REQUIRE((*values)[i].has_value());
-    CHECK((*values)[i]->at("value") == i);
+    REQUIRE(values->values[i].has_value());
+    CHECK(values->values[i]->at("value") == i);
   }
-  CHECK_FALSE(values->back().has_value());
+  CHECK_FALSE(values->values.back().has_value());
+  CHECK(values->unreadable.empty());
 
   auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
   REQUIRE(raw.ok());
   REQUIRE((*raw)->Command({"HSET", "twin:{c1}:sensors", "2:d1s1700", "{not json"}).ok());
+  // One bad value is reported by its index; the others are read.
   auto corrupt = store->ReadEntities(refs);
-  CHECK(corrupt.status().code() == StatusCode::kInvalidData);
-  CHECK(corrupt.status().message() == "twin:{c1}:sensors: stored value is not JSON");
+  REQUIRE(corrupt.ok());
+  CHECK(corrupt->unreadable == std::vector<size_t>{700});
+  CHECK_FALSE(corrupt->values[700].has_value());
+  CHECK(corrupt->values[699]->at("value") == 699);
+  CHECK(corrupt->values[701]->at("value") == 701);
 }
 
 TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {

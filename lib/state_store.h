@@ -50,6 +50,12 @@ struct StoredState {
   uint64_t cursor = 0;  // the feed position this state includes
 };
 
+// What StateStore::ReadEntities found, by ref, in the refs' order.
+struct EntityValues {
+  std::vector<std::optional<Json>> values;  // nullopt where absent or unreadable
+  std::vector<size_t> unreadable;           // refs whose stored value is not JSON
+};
+
 struct FeedRead {
   bool reload = false;   // fell behind or the state was replaced: Read() again
   uint64_t cursor = 0;   // pass to the next ReadFeed()
@@ -74,9 +80,10 @@ class StateStore {
   // Changes after `cursor`, at most `max_entries` feed entries.
   virtual Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) = 0;
 
-  // Current values of `refs` (nullopt where absent), in the same order.
-  virtual Result<std::vector<std::optional<Json>>> ReadEntities(
-      const std::vector<EntityRef>& refs) = 0;
+  // Current values of `refs`. A stored value that is not JSON is reported
+  // in the result, not as an error, so that one bad value does not hold up
+  // the rest.
+  virtual Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) = 0;
 
   // A district's stored members, or nullopt.
   virtual Result<std::optional<District>> ReadDistrictMeta(const std::string& id) = 0;

@@ -1,0 +1,164 @@
+// twin-publish's loop against a real redis-server and the mock broker:
+// what /api/state serves while the mirror has moved past the last published
+// document, and a stored value that is not JSON.
+#include "lib/publisher.h"
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "lib/mock_broker.h"
+#include "lib/redis_store.h"
+#include "lib/state_document.h"
+#include "lib/testing/redis_server.h"
+
+namespace twin {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `done` every 20 ms for up to 30 s.
+bool WaitFor(const std::function<bool()>& done) {
+  for (int i = 0; i < 1500; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+std::unique_ptr<RedisStore> Store(const testing::RedisServer& server) {
+  auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(client.ok());
+  return std::make_unique<RedisStore>(std::move(client).value(), "c1");
+}
+
+CityState City() {
+  CityState city;
+  city.city_id = "c1";
+  bool created;
+  District& district = city.EnsureDistrict("d1", &created);
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    district.Of(EntityKind::kSensor)[id] = Json{{"sensorId", id}, {"value", i}};
+  }
+  return city;
+}
+
+// A flush of sensor values, as twin-ingest writes it; `raw` texts are
+// written as they are (a value that is not JSON, say).
+Status WriteSensors(StateStore* store, const std::vector<std::pair<std::string, std::string>>& raw) {
+  ChangeBatch batch;
+  for (const auto& [id, text] : raw) {
+    batch.entities.push_back({EntityRef{EntityKind::kSensor, "d1", id}, text});
+  }
+  return store->Write(batch);
+}
+
+// The publisher's loop on its own thread, stopped and joined at the end.
+class RunningPublisher {
+ public:
+  RunningPublisher(const std::string& brokers, StateStore* store, int incremental_ms) {
+    PublishOptions options;
+    options.kafka.brokers = brokers;
+    options.city_id = "c1";
+    options.incremental_interval_ms = incremental_ms;
+    options.full_interval_ms = 600000;
+    publisher_ = std::make_unique<Publisher>(options, store);
+    thread_ = std::thread([this] { status_ = publisher_->Run(&stop_); });
+  }
+  ~RunningPublisher() {
+    stop_ = true;
+    thread_.join();
+  }
+  Publisher& operator*() { return *publisher_; }
+  Publisher* operator->() { return publisher_.get(); }
+
+ private:
+  std::unique_ptr<Publisher> publisher_;
+  std::atomic<bool> stop_{false};
+  Status status_;
+  std::thread thread_;
+};
+
+TEST_CASE("/api/state serves the last published document while the mirror is past it") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto broker = MockBroker::Start({});
+  REQUIRE(broker.ok());
+  auto store = Store(server);
+  REQUIRE(store->Replace(City()).ok());
+  // Ticks far apart: the changes written after one stay unpublished while
+  // the publisher follows them between ticks.
+  RunningPublisher publisher((*broker)->bootstraps(), store.get(), 3000);
+  REQUIRE(WaitFor([&] { return publisher->Metrics().full == 1; }));
+
+  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":10})"},
+                                     {"s9", R"({"sensorId":"s9","value":90})"}}).ok());
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
+  std::shared_ptr<const PublishedDocument> published = publisher->Last();
+  REQUIRE(published->sequence == 2);
+  Result<StoredState> at_publish = store->Read();
+  REQUIRE(at_publish.ok());
+  CityState expected = at_publish->state;
+  expected.timestamp = published->micros;
+
+  // Changed, new and in a new district: all followed, none published yet.
+  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":11})"},
+                                     {"s2", R"({"sensorId":"s2","value":22})"},
+                                     {"s7", R"({"sensorId":"s7","value":70})"}}).ok());
+  ChangeBatch elsewhere;
+  elsewhere.entities.push_back(
+      {EntityRef{EntityKind::kSensor, "d2", "s8"}, R"({"sensorId":"s8","value":80})"});
+  District d2;
+  d2.id = "d2";
+  d2.fields = {{"name", "D2"}};
+  elsewhere.new_districts.push_back({"d2", DistrictMetaJson(d2)});
+  REQUIRE(store->Write(elsewhere).ok());
+  std::this_thread::sleep_for(500ms);  // the publisher follows every 100 ms
+  REQUIRE(publisher->Metrics().incremental == 1);
+
+  std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
+  REQUIRE(served != nullptr);
+  CHECK(served->sequence == 2);
+  REQUIRE(served->has_text());
+  CHECK(served->text() == SerializeCityState(expected));
+
+  // The mirror was put back: the next tick publishes the later changes.
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 2; }));
+  const Json last = publisher->Readable(2000ms)->Document();
+  CHECK(last["districts"][0]["sensors"][1]["value"] == 11);
+  CHECK(last["districts"][1]["districtId"] == "d2");
+}
+
+TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is published") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto broker = MockBroker::Start({});
+  REQUIRE(broker.ok());
+  auto store = Store(server);
+  REQUIRE(store->Replace(City()).ok());
+  RunningPublisher publisher((*broker)->bootstraps(), store.get(), 200);
+  REQUIRE(WaitFor([&] { return publisher->Metrics().full == 1; }));
+
+  REQUIRE(WriteSensors(store.get(), {{"s1", "{not json"},
+                                     {"s2", R"({"sensorId":"s2","value":22})"}}).ok());
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
+  CHECK(publisher->Metrics().unreadable == 1);
+  const Json document = publisher->Readable(2000ms)->Document();
+  const Json& sensors = document["districts"][0]["sensors"];
+  CHECK(sensors[1] == Json{{"sensorId", "s1"}, {"value", 1}});  // its last good value
+  CHECK(sensors[2]["value"] == 22);
+  CHECK(publisher->Metrics().ToPrometheus().find("twin_publish_unreadable_entities_total 1\n") !=
+        std::string::npos);
+
+  // A valid value written later is published as usual.
+  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":12})"}}).ok());
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 2; }));
+  CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][1]["value"] == 12);
+}
+
+}  // namespace
+}  // namespace twin
