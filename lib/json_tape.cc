@@ -336,6 +336,7 @@ json JsonTape::ToJson(Index i) const {
       }
       return json(std::move(members));
     }
+    case Kind::kKey: break;  // not a value: objects read their keys themselves
   }
   return json();
 }
@@ -388,6 +389,7 @@ void JsonTape::Write(Index i, JsonWriter* w) const {
       w->Raw('}');
       return;
     }
+    case Kind::kKey: return;  // not a value: objects write their keys themselves
   }
 }
 

@@ -103,6 +103,21 @@ EntityMap* GroupMap(CityState* state, const std::string& district_id, EntityKind
   return const_cast<EntityMap*>(GroupMap(std::as_const(*state), district_id, kind));
 }
 
+// Exchanges each logged value with the current one in `state`; entities the
+// log saw created are left alone. Twice is the identity.
+void SwapLogged(CityState* state,
+                std::map<std::pair<std::string, EntityKind>, ChangeLog::Group>* logged) {
+  for (auto& [key, group] : *logged) {
+    EntityMap* map = GroupMap(state, key.first, key.second);
+    if (map == nullptr) continue;  // a district created since: taken out whole
+    for (auto& [id, entry] : group) {
+      if (!entry.before) continue;
+      auto entity = map->find(id);
+      if (entity != map->end()) std::swap(entity->second, *entry.before);
+    }
+  }
+}
+
 }  // namespace
 
 size_t EntityRanks::Rank(const EntityMap& map, std::string_view id) {
@@ -183,25 +198,6 @@ void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* 
   log->Note(ref, inserted ? std::nullopt : std::optional<Json>(std::move(it->second)));
   it->second = std::move(value);
 }
-
-namespace {
-
-
-// Exchanges each logged value with the current one in `state`; entities the
-// log saw created are left alone. Twice is the identity.
-void SwapLogged(CityState* state, std::map<std::pair<std::string, EntityKind>, ChangeLog::Group>* logged) {
-  for (auto& [key, group] : *logged) {
-    EntityMap* map = GroupMap(state, key.first, key.second);
-    if (map == nullptr) continue;  // a district created since: taken out whole
-    for (auto& [id, entry] : group) {
-      if (!entry.before) continue;
-      auto entity = map->find(id);
-      if (entity != map->end()) std::swap(entity->second, *entry.before);
-    }
-  }
-}
-
-}  // namespace
 
 PublishedView::PublishedView(CityState* state, ChangeLog* log) : state_(state), log_(log) {
   for (const std::string& id : log->new_districts_) {

@@ -11,7 +11,11 @@
 // entity: a changed entity is a nested Diff of its two values, a new one an
 // insertion, a new district one insertion of the whole district. Indices
 // come from an EntityRanks (O(log n) each once built). The entity diffs of a
-// large change set are spread over the cores (lib/parallel.h).
+// large change set are spread over the cores (lib/parallel.h). Most of that
+// work can be done before it is needed: ChangeLog::Prepare() diffs the
+// entities noted so far and keeps their deltas, their places and indices,
+// so that ComposeDelta() only assembles; and a PublishedView puts a state
+// that has moved on back to S(k-1) for a while (to render it).
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
 // districts (and the timestamp); district fields, city fields and removals
@@ -74,7 +78,7 @@ class ChangeLog {
   size_t Prepare(const CityState& current, EntityRanks* ranks, const DiffOptions& options = {});
 
   // A logged entity: its published value and, once prepared, where it is
-  // now and its delta.
+  // now and its delta. Written by the log, read by ComposeDelta().
   struct Entry {
     std::optional<Json> before;  // nullopt: not in the published state
     bool prepared = false;       // the members below are of the current value
@@ -136,7 +140,8 @@ void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* 
 // against `current`, with timestamp `before_timestamp`) to `current` (with
 // timestamp `after_timestamp`), exactly as DeltaToText writes it; nullopt
 // when no entity differs, whatever the timestamps. Entity deltas are
-// written as text as they are diffed (DiffText), not built as trees.
+// written as text as they are diffed (DiffText), not built as trees; those
+// Prepare() made are used as they are.
 // `ranks` keeps array indices between calls; without it, they are built
 // for this call alone (a walk of each array holding a change).
 std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLog& changes,
