@@ -83,19 +83,35 @@ class RunningPublisher {
   std::thread thread_;
 };
 
-TEST_CASE("/api/state serves the last published document while the mirror is past it") {
+// redis-server with City() stored, the mock broker, and a publisher whose
+// first state.full is acknowledged.
+struct PublishingCity {
+  explicit PublishingCity(int incremental_ms) {
+    REQUIRE(server.Start().ok());
+    auto started = MockBroker::Start({});
+    REQUIRE(started.ok());
+    broker = std::move(started).value();
+    store = Store(server);
+    REQUIRE(store->Replace(City()).ok());
+    publisher = std::make_unique<RunningPublisher>(broker->bootstraps(), store.get(),
+                                                   incremental_ms);
+    REQUIRE(WaitFor([&] { return (*publisher)->Metrics().full == 1; }));
+  }
+
   testing::RedisServer server;
-  REQUIRE(server.Start().ok());
-  auto broker = MockBroker::Start({});
-  REQUIRE(broker.ok());
-  auto store = Store(server);
-  REQUIRE(store->Replace(City()).ok());
+  std::unique_ptr<MockBroker> broker;
+  std::unique_ptr<RedisStore> store;
+  std::unique_ptr<RunningPublisher> publisher;  // last: stopped first
+};
+
+TEST_CASE("/api/state serves the last published document while the mirror is past it") {
   // Ticks far apart: the changes written after one stay unpublished while
   // the publisher follows them between ticks.
-  RunningPublisher publisher((*broker)->bootstraps(), store.get(), 3000);
-  REQUIRE(WaitFor([&] { return publisher->Metrics().full == 1; }));
+  PublishingCity city(3000);
+  StateStore* store = city.store.get();
+  RunningPublisher& publisher = *city.publisher;
 
-  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":10})"},
+  REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":10})"},
                                      {"s9", R"({"sensorId":"s9","value":90})"}}).ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   std::shared_ptr<const PublishedDocument> published = publisher->Last();
@@ -106,7 +122,7 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   expected.timestamp = published->micros;
 
   // Changed, new and in a new district: all followed, none published yet.
-  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":11})"},
+  REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":11})"},
                                      {"s2", R"({"sensorId":"s2","value":22})"},
                                      {"s7", R"({"sensorId":"s7","value":70})"}}).ok());
   ChangeBatch elsewhere;
@@ -134,16 +150,11 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
 }
 
 TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is published") {
-  testing::RedisServer server;
-  REQUIRE(server.Start().ok());
-  auto broker = MockBroker::Start({});
-  REQUIRE(broker.ok());
-  auto store = Store(server);
-  REQUIRE(store->Replace(City()).ok());
-  RunningPublisher publisher((*broker)->bootstraps(), store.get(), 200);
-  REQUIRE(WaitFor([&] { return publisher->Metrics().full == 1; }));
+  PublishingCity city(200);
+  StateStore* store = city.store.get();
+  RunningPublisher& publisher = *city.publisher;
 
-  REQUIRE(WriteSensors(store.get(), {{"s1", "{not json"},
+  REQUIRE(WriteSensors(store, {{"s1", "{not json"},
                                      {"s2", R"({"sensorId":"s2","value":22})"}}).ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   CHECK(publisher->Metrics().unreadable == 1);
@@ -155,7 +166,7 @@ TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is p
         std::string::npos);
 
   // A valid value written later is published as usual.
-  REQUIRE(WriteSensors(store.get(), {{"s1", R"({"sensorId":"s1","value":12})"}}).ok());
+  REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":12})"}}).ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 2; }));
   CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][1]["value"] == 12);
 }
