@@ -2,7 +2,9 @@
 # twin-publish: time of an incremental tick (from the start of the tick to
 # the broker's acknowledgement, as twin-publish logs it) after N changed
 # entities, at 1x and 10x the design city; and a full publish.
-#   bazel build //tools/... //bench:twin-gen && bench/publish_bench.sh
+#   bazel build //tools/... //bench:twin-gen && bench/publish_bench.sh [twin-publish options]
+# With --follow-interval-ms 0 the publisher reads the feed only at ticks:
+# the tick's worst case, every change arriving just before it.
 cd "$(dirname "$0")/.."
 source testdata/harness/lib.sh  # start_redis, start_broker, twin_cleanup
 twin_use_tools
@@ -21,7 +23,8 @@ for scale in 1 10; do
   $B/bench/twin-gen city --scale $scale -o $W/city.json
   $B/tools/twin-snapshot/twin-snapshot load $W/city.json || exit 1
   $B/tools/twin-publish/twin-publish --http 127.0.0.1:0 --incremental-interval-ms 3000 \
-    --full-interval-ms 600000 -X message.max.bytes=200000000 --log-level debug 2> $W/publish-$scale.log &
+    --full-interval-ms 600000 -X message.max.bytes=200000000 --log-level debug "$@" \
+    2> $W/publish-$scale.log &
   publisher=$!
   TWIN_PIDS+=($publisher)
   for _ in $(seq 1200); do grep -q "Published full" $W/publish-$scale.log && break; sleep 0.1; done

@@ -33,6 +33,8 @@ std::string PublishMetrics::ToPrometheus() const {
   metric("twin_publish_unreadable_entities_total",
          "Changed entities skipped because their stored value is not JSON.", "counter",
          unreadable);
+  metric("twin_publish_prepared_deltas_total",
+         "Entity deltas made between ticks, as the changes came.", "counter", prepared);
   metric("twin_publish_sequence", "Sequence of the last published document.", "gauge",
          static_cast<double>(sequence));
   metric("twin_publish_last_full_bytes", "Size of the last state.full.", "gauge",
@@ -238,6 +240,10 @@ void PublishRun::FollowBetweenTicks() {
   if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
   const auto read = Clock::now();
   const size_t diffed = changes_.Prepare(mirror_, &ranks_);
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    owner_->metrics_.prepared += diffed;
+  }
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
                 Ms(read - start).count(), diffed, Ms(Clock::now() - read).count());
@@ -427,8 +433,8 @@ Status PublishRun::Run() {
   // Between ticks the mirror follows the feed, and the changed entities are
   // diffed, so that a tick reads and diffs only what changed since the last
   // look, and assembles the delta.
-  constexpr std::chrono::milliseconds kFollowEvery{100};
-  auto next_follow = Clock::now() + kFollowEvery;
+  const std::chrono::milliseconds follow_every{options_.follow_interval_ms};
+  auto next_follow = Clock::now() + follow_every;
   while (!Stopping()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     producer_->poll(0);
@@ -440,8 +446,8 @@ Status PublishRun::Run() {
     } else if (now >= next_incremental) {
       next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
       if (FollowFeed()) PublishIncremental(now, Clock::now());
-    } else if (now >= next_follow) {
-      next_follow = now + kFollowEvery;
+    } else if (follow_every.count() > 0 && now >= next_follow) {
+      next_follow = now + follow_every;
       FollowBetweenTicks();
     }
     RenderIfWanted();

@@ -4,8 +4,9 @@
 // The publisher keeps a mirror of the city current from the store's change
 // feed, and, for each entity changed since the last document the broker
 // really acknowledged, S(k-1), its value there and its delta (a ChangeLog).
-// Between ticks it reads the feed every 100 ms and diffs what changed, so
-// that a tick reads and diffs only the last few changes. An incremental
+// Between ticks it reads the feed every 100 ms (follow_interval_ms) and
+// diffs what changed, so that a tick reads and diffs only the last few
+// changes. An incremental
 // message k carries the delta composed from those entities alone
 // (state_delta.h), equal to the jsondiffpatch-compatible Diff(S(k-1), S(k)),
 // so jsondiffpatch.patch(S(k-1), delta) deep-equals S(k) and a tick costs in
@@ -43,6 +44,10 @@ struct PublishOptions {
   int incremental_interval_ms = 5000;
   std::string full_topic = "state.full";
   std::string incremental_topic = "state.incremental";
+  // Between ticks, read the change feed and diff what changed this often,
+  // so that a tick has only the last changes to read and diff; 0: only at
+  // ticks (less work for an entity that changes often, slower ticks).
+  int follow_interval_ms = 100;
   bool once = false;  // publish one state.full and return
 };
 
@@ -83,6 +88,7 @@ class PublishedDocument {
 struct PublishMetrics {
   uint64_t full = 0, incremental = 0, failures = 0, reloads = 0;
   uint64_t unreadable = 0;  // changed entities whose stored value is not JSON
+  uint64_t prepared = 0;    // entity deltas made between ticks
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
   double last_publish_ms = 0;  // tick start (feed read) to the broker's ack

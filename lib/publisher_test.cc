@@ -60,11 +60,13 @@ Status WriteSensors(StateStore* store, const std::vector<std::pair<std::string, 
 // The publisher's loop on its own thread, stopped and joined at the end.
 class RunningPublisher {
  public:
-  RunningPublisher(const std::string& brokers, StateStore* store, int incremental_ms) {
+  RunningPublisher(const std::string& brokers, StateStore* store, int incremental_ms,
+                   int follow_ms) {
     PublishOptions options;
     options.kafka.brokers = brokers;
     options.city_id = "c1";
     options.incremental_interval_ms = incremental_ms;
+    options.follow_interval_ms = follow_ms;
     options.full_interval_ms = 600000;
     publisher_ = std::make_unique<Publisher>(options, store);
     thread_ = std::thread([this] { status_ = publisher_->Run(&stop_); });
@@ -86,7 +88,7 @@ class RunningPublisher {
 // redis-server with City() stored, the mock broker, and a publisher whose
 // first state.full is acknowledged.
 struct PublishingCity {
-  explicit PublishingCity(int incremental_ms) {
+  explicit PublishingCity(int incremental_ms, int follow_ms = 100) {
     REQUIRE(server.Start().ok());
     auto started = MockBroker::Start({});
     REQUIRE(started.ok());
@@ -94,7 +96,7 @@ struct PublishingCity {
     store = Store(server);
     REQUIRE(store->Replace(City()).ok());
     publisher = std::make_unique<RunningPublisher>(broker->bootstraps(), store.get(),
-                                                   incremental_ms);
+                                                   incremental_ms, follow_ms);
     REQUIRE(WaitFor([&] { return (*publisher)->Metrics().full == 1; }));
   }
 
@@ -135,6 +137,7 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   REQUIRE(store->Write(elsewhere).ok());
   std::this_thread::sleep_for(500ms);  // the publisher follows every 100 ms
   REQUIRE(publisher->Metrics().incremental == 1);
+  CHECK(publisher->Metrics().prepared >= 4);  // the second write's entities, at least
 
   std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
   REQUIRE(served != nullptr);
@@ -147,6 +150,28 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   const Json last = publisher->Readable(2000ms)->Document();
   CHECK(last["districts"][0]["sensors"][1]["value"] == 11);
   CHECK(last["districts"][1]["districtId"] == "d2");
+}
+
+TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes itself") {
+  PublishingCity city(2000, /*follow_ms=*/0);
+  StateStore* store = city.store.get();
+  RunningPublisher& publisher = *city.publisher;
+  REQUIRE(WriteSensors(store, {{"s3", R"({"sensorId":"s3","value":33,"status":"ok"})"},
+                               {"s5", R"({"sensorId":"s5","value":55})"}}).ok());
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
+  // Between ticks nothing is read: the mirror stays at the published
+  // document, so the render needs no view.
+  REQUIRE(WriteSensors(store, {{"s3", R"({"sensorId":"s3","value":34})"}}).ok());
+  std::this_thread::sleep_for(300ms);
+  const std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
+  REQUIRE(served->sequence == 2);
+  const Json& sensors = served->Document()["districts"][0]["sensors"];
+  CHECK(sensors[3] == Json{{"sensorId", "s3"}, {"status", "ok"}, {"value", 33}});
+  CHECK(sensors[5] == Json{{"sensorId", "s5"}, {"value", 55}});
+  REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 2; }));
+  CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][3] ==
+        Json{{"sensorId", "s3"}, {"value", 34}});
+  CHECK(publisher->Metrics().prepared == 0);
 }
 
 TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is published") {

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
                  "state.incremental this often")
       ->envname("INCREMENTAL_STATE_PUBLISH_INTERVAL_MS")->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--follow-interval-ms", options.follow_interval_ms,
+                 "between ticks, read the change feed and diff what changed this often "
+                 "(0: only at ticks)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--full-topic", options.full_topic, "topic of full states")->capture_default_str();
   app.add_option("--incremental-topic", options.incremental_topic, "topic of deltas")
       ->capture_default_str();
@@ -37,9 +41,10 @@ int main(int argc, char** argv) {
     if (!twin::cli::ResolveServiceFlags(kTool, flags, &options.kafka, &url)) {
       return twin::cli::kExitUsage;
     }
-    spdlog::info("starting: brokers={} redis={} city={} full={}ms incremental={}ms http={}",
-                 options.kafka.brokers, url.Display(), options.city_id,
-                 options.full_interval_ms, options.incremental_interval_ms, http);
+    spdlog::info("starting: brokers={} redis={} city={} full={}ms incremental={}ms "
+                 "follow={}ms http={}", options.kafka.brokers, url.Display(), options.city_id,
+                 options.full_interval_ms, options.incremental_interval_ms,
+                 options.follow_interval_ms, http);
     auto store = twin::cli::OpenStore(flags.redis, options.city_id);
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
     twin::Publisher publisher(options, store->get());
