@@ -71,9 +71,12 @@ class RunningPublisher {
     publisher_ = std::make_unique<Publisher>(options, store);
     thread_ = std::thread([this] { status_ = publisher_->Run(&stop_); });
   }
-  ~RunningPublisher() {
+  ~RunningPublisher() { Stop(); }
+  // Stops the loop (a final state.full) and returns what Run() returned.
+  Status Stop() {
     stop_ = true;
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    return status_;
   }
   Publisher& operator*() { return *publisher_; }
   Publisher* operator->() { return publisher_.get(); }
@@ -150,6 +153,9 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   const Json last = publisher->Readable(2000ms)->Document();
   CHECK(last["districts"][0]["sensors"][1]["value"] == 11);
   CHECK(last["districts"][1]["districtId"] == "d2");
+  // A clean stop publishes a final state.full.
+  CHECK(publisher.Stop().ok());
+  CHECK(publisher->Metrics().full == 2);
 }
 
 TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes itself") {
@@ -172,6 +178,7 @@ TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes 
   CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][3] ==
         Json{{"sensorId", "s3"}, {"value", 34}});
   CHECK(publisher->Metrics().prepared == 0);
+  CHECK(publisher.Stop().ok());
 }
 
 TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is published") {
