@@ -84,7 +84,7 @@ int Main(int scale, int messages, int runs) {
     phase = Clock::now();
     // The delta's text, as twin-publish sends it (written as it is composed).
     const std::optional<std::string> text =
-        ComposeDelta(mirror, log, "2025-12-08T08:00:00.000Z", "2025-12-08T08:00:01.000Z", {},
+        ComposeDelta(mirror, &log, "2025-12-08T08:00:00.000Z", "2025-12-08T08:00:01.000Z", {},
                      &ranks);
     compose_ms.push_back(MsSince(phase));
     total_ms.push_back(MsSince(start));

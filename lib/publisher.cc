@@ -344,7 +344,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
       delta = DeltaToText(*whole);
     }
   } else {
-    delta = ComposeDelta(mirror_, changes_, last_->timestamp, document->timestamp, {}, &ranks_);
+    delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {}, &ranks_);
   }
   const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state

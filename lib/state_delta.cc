@@ -25,16 +25,6 @@ std::optional<std::string> EntityDelta(const std::optional<Json>& before, const 
   return "[" + ToJsonText(now) + "]";
 }
 
-// One logged entity that is in the current state: where its delta goes and,
-// unless the log prepared it, the delta's text once computed.
-struct EntityChange {
-  Json* array_delta;  // the array's delta object, inside the skeleton
-  std::string index;  // in the current (right-hand) array
-  const ChangeLog::Entry* entry;
-  const Json* now;
-  std::optional<std::string> delta;
-};
-
 // A part's text, held in the skeleton as DeltaToText copies it (a binary
 // value).
 Json Raw(std::string_view text) { return Json::binary(std::vector<uint8_t>(text.begin(), text.end())); }
@@ -46,21 +36,16 @@ Json* ArrayDelta(Json* object, EntityKind kind) {
   return &(*Member(object, info.container))[std::string(info.array)];
 }
 
-// Queues the logged entities of one array for diffing: where each is and
-// its index, as Prepare() found them while they hold, else looked up.
-void QueueArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array_delta,
-                EntityRanks* ranks, std::vector<EntityChange>* out) {
+// Puts the prepared deltas of one array's logged entities in `array_delta`,
+// each at its index in `now`: the one Prepare() found while the array has
+// not grown since, else looked up again.
+void AddArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array_delta,
+              EntityRanks* ranks) {
   for (const auto& [id, entry] : changed) {
-    if (entry.prepared) {
-      const size_t index =
-          entry.array_size == now.size() ? entry.index : ranks->Rank(now, id);
-      out->push_back({array_delta, std::to_string(index), &entry, entry.current, std::nullopt});
-      continue;
-    }
-    auto entity = now.find(id);
-    if (entity == now.end()) continue;  // cannot happen: nothing is deleted
-    out->push_back({array_delta, std::to_string(ranks->Rank(now, id)), &entry, &entity->second,
-                    std::nullopt});
+    // Unprepared: not in `now`, which cannot happen (nothing is deleted).
+    if (!entry.prepared || !entry.delta) continue;
+    const size_t index = entry.array_size == now.size() ? entry.index : ranks->Rank(now, id);
+    (*array_delta)[std::to_string(index)] = Raw(*entry.delta);
   }
 }
 
@@ -160,26 +145,24 @@ void ChangeLog::Note(const EntityRef& ref, std::optional<Json> before) {
 
 size_t ChangeLog::Prepare(const CityState& current, EntityRanks* ranks,
                           const DiffOptions& options) {
-  std::vector<Pending> work;
-  work.swap(pending_);
   // Lookups first, on this thread (EntityRanks is not thread-safe).
-  size_t kept = 0;
-  for (const Pending& p : work) {
+  std::vector<std::pair<Entry*, const Json*>> work;  // entry, its current value
+  work.reserve(pending_.size());
+  for (const Pending& p : pending_) {
     const EntityMap* map = GroupMap(current, p.group->first, p.group->second);
     if (map == nullptr) continue;
     auto entity = map->find(*p.id);
-    if (entity == map->end()) continue;  // not the log's state: ComposeDelta skips it too
-    p.entry->current = &entity->second;
+    if (entity == map->end()) continue;  // not the log's state: it stays unprepared
     p.entry->index = ranks->Rank(*map, *p.id);
     p.entry->array_size = map->size();
-    work[kept++] = p;
+    work.emplace_back(p.entry, &entity->second);
   }
-  work.resize(kept);
+  pending_.clear();
   ParallelFor(work.size(), 256, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-      Entry& entry = *work[i].entry;
-      entry.delta = EntityDelta(entry.before, *entry.current, options);
-      entry.prepared = true;
+      auto [entry, now] = work[i];
+      entry->delta = EntityDelta(entry->before, *now, options);
+      entry->prepared = true;
     }
   });
   return work.size();
@@ -238,19 +221,19 @@ size_t ChangeLog::size() const {
   return n;
 }
 
-std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLog& changes,
-                                 const std::string& before_timestamp,
-                                 const std::string& after_timestamp,
-                                 const DiffOptions& options, EntityRanks* ranks) {
+std::optional<std::string> ComposeDelta(const CityState& current, ChangeLog* log,
+                                        const std::string& before_timestamp,
+                                        const std::string& after_timestamp,
+                                        const DiffOptions& options, EntityRanks* ranks) {
   EntityRanks fresh;
   if (ranks == nullptr) ranks = &fresh;
+  // The entity diffs not made yet, spread over the cores. Then the skeleton
+  // of district and array deltas with the entities' texts at their indices;
+  // what stayed empty (every entity changed back) is dropped, and the
+  // skeleton written around the texts.
+  log->Prepare(current, ranks, options);
+  const ChangeLog& changes = *log;
   Json delta = Json::object();
-  // The skeleton first: every array delta object a logged entity may go in
-  // (nlohmann's objects are maps, so the pointers stay valid), and the
-  // entities queued with their indices. Then the entity diffs, as text,
-  // spread over the cores. Then what stayed empty is dropped, and the
-  // skeleton written around the entities' texts.
-  std::vector<EntityChange> queued;
 
   // Districts: new ones whole, changed ones member by member.
   std::map<std::string_view, std::vector<EntityKind>> changed_kinds;
@@ -268,8 +251,8 @@ std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLo
       Json* district_delta = &districts[std::to_string(index)];
       *district_delta = Json::object();
       for (EntityKind kind : kinds->second) {
-        QueueArray(district.Of(kind), changes.entities_.at({id, kind}),
-                   ArrayDelta(district_delta, kind), ranks, &queued);
+        AddArray(district.Of(kind), changes.entities_.at({id, kind}),
+                 ArrayDelta(district_delta, kind), ranks);
       }
       district_deltas.emplace_back(district_delta, &kinds->second);
     }
@@ -279,23 +262,8 @@ std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLo
   std::vector<EntityKind> city_kinds;
   for (const auto& [key, group] : changes.entities_) {
     if (!key.first.empty()) continue;
-    QueueArray(current.CityEntities(key.second), group, ArrayDelta(&delta, key.second), ranks,
-               &queued);
+    AddArray(current.CityEntities(key.second), group, ArrayDelta(&delta, key.second), ranks);
     city_kinds.push_back(key.second);
-  }
-
-  ParallelFor(queued.size(), 256, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      EntityChange& change = queued[i];
-      if (!change.entry->prepared) {
-        change.delta = EntityDelta(change.entry->before, *change.now, options);
-      }
-    }
-  });
-  for (EntityChange& change : queued) {
-    const std::optional<std::string>& delta =
-        change.entry->prepared ? change.entry->delta : change.delta;
-    if (delta) (*change.array_delta)[change.index] = Raw(*delta);
   }
 
   for (const auto& [district_delta, kinds] : district_deltas) FinishArrays(district_delta, *kinds);

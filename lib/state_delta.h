@@ -13,8 +13,8 @@
 // come from an EntityRanks (O(log n) each once built). The entity diffs of a
 // large change set are spread over the cores (lib/parallel.h). Most of that
 // work can be done before it is needed: ChangeLog::Prepare() diffs the
-// entities noted so far and keeps their deltas, their places and indices,
-// so that ComposeDelta() only assembles; and a PublishedView puts a state
+// entities noted so far and keeps their deltas and indices,
+// so that ComposeDelta() has only the rest to diff before it assembles; and a PublishedView puts a state
 // that has moved on back to S(k-1) for a while (to render it).
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
@@ -70,21 +70,20 @@ class ChangeLog {
   size_t size() const;
 
   // Prepares now each logged entity noted since it was last prepared: finds
-  // it in `current`, its index there (`ranks`), and diffs it, on all cores,
-  // from its logged value. ComposeDelta() (given `current`, `ranks` and the
+  // its index in `current` (`ranks`), and diffs it, on all cores, from its
+  // logged value. ComposeDelta() (given `current`, `ranks` and the
   // same options) then finds that work done: twin-publish calls this
-  // between ticks, as changes come, and a tick only assembles. An index
+  // between ticks, as changes come, so that a tick mostly assembles. An index
   // stays good until its array grows. Returns how many entities it diffed.
   size_t Prepare(const CityState& current, EntityRanks* ranks, const DiffOptions& options = {});
 
-  // A logged entity: its published value and, once prepared, where it is
-  // now and its delta. Written by the log, read by ComposeDelta().
+  // A logged entity: its published value and, once prepared, its index and
+  // delta. Written by the log, read by ComposeDelta().
   struct Entry {
     std::optional<Json> before;  // nullopt: not in the published state
     bool prepared = false;       // the members below are of the current value
-    const Json* current = nullptr;     // in the state's map (nodes do not move)
-    size_t index = 0;                  // in its array, while the array has
-    size_t array_size = 0;             //   this many entities
+    size_t index = 0;            // in its array, while the array has
+    size_t array_size = 0;       //   this many entities
     std::optional<std::string> delta;  // its text; nullopt: no difference
   };
   // One (district, kind)'s logged entities, by id.
@@ -92,9 +91,9 @@ class ChangeLog {
 
  private:
   friend class PublishedView;
-  friend std::optional<std::string> ComposeDelta(const CityState&, const ChangeLog&,
-                                          const std::string&, const std::string&,
-                                          const DiffOptions&, EntityRanks*);
+  friend std::optional<std::string> ComposeDelta(const CityState&, ChangeLog*,
+                                                 const std::string&, const std::string&,
+                                                 const DiffOptions&, EntityRanks*);
   // (district id, or "" for city-wide kinds; kind) -> its group.
   std::map<std::pair<std::string, EntityKind>, Group> entities_;
   std::set<std::string, std::less<>> new_districts_;
@@ -136,19 +135,20 @@ class PublishedView {
 // creates: how a mirror follows a change while keeping S(k-1) in the log.
 void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* log);
 
-// The text of the delta from the published state (described by `changes`
+// The text of the delta from the published state (described by `log`
 // against `current`, with timestamp `before_timestamp`) to `current` (with
 // timestamp `after_timestamp`), exactly as DeltaToText writes it; nullopt
-// when no entity differs, whatever the timestamps. Entity deltas are
-// written as text as they are diffed (DiffText), not built as trees; those
-// Prepare() made are used as they are.
-// `ranks` keeps array indices between calls; without it, they are built
-// for this call alone (a walk of each array holding a change).
-std::optional<std::string> ComposeDelta(const CityState& current, const ChangeLog& changes,
-                                 const std::string& before_timestamp,
-                                 const std::string& after_timestamp,
-                                 const DiffOptions& options = {},
-                                 EntityRanks* ranks = nullptr);
+// when no entity differs, whatever the timestamps. It first prepares the
+// entities noted since the last Prepare() (the log keeps those deltas, so
+// a publish that fails need not diff them again), then assembles the
+// entities' delta texts, written as they were diffed (DiffText), not built
+// as trees. `ranks` keeps array indices between calls; without it, they
+// are built for this call alone (a walk of each array holding a change).
+std::optional<std::string> ComposeDelta(const CityState& current, ChangeLog* log,
+                                        const std::string& before_timestamp,
+                                        const std::string& after_timestamp,
+                                        const DiffOptions& options = {},
+                                        EntityRanks* ranks = nullptr);
 
 }  // namespace twin
 
