@@ -68,13 +68,11 @@ bool SplitField(std::string_view field, std::string* district, std::string* id) 
   return true;
 }
 
-Status NotJson(std::string_view where) {
-  return Status::InvalidData(std::string(where) + ": stored value is not JSON");
-}
-
 Result<Json> ParseStored(std::string_view text, std::string_view where) {
   Json value;
-  if (!ParseJson(text, &value)) return NotJson(where);
+  if (!ParseJson(text, &value)) {
+    return Status::InvalidData(std::string(where) + ": stored value is not JSON");
+  }
   return value;
 }
 
