@@ -6,12 +6,15 @@ set -uo pipefail
 TWIN_PASSED=0
 TWIN_FAILED=0
 TWIN_PIDS=()
+TWIN_STOP_KAFKA=()
 TWIN_TMP=$(mktemp -d "${TEST_TMPDIR:-/tmp}/twin-test.XXXXXX")
 
 twin_cleanup() {
   for pid in "${TWIN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${TWIN_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$TWIN_TMP"
+  for dir in "${TWIN_STOP_KAFKA[@]}"; do "$(twin_script kafka)" stop --dir "$dir"; done
+  # TWIN_KEEP_TMP=1 keeps the logs and data for a look after a failure.
+  if [ "${TWIN_KEEP_TMP:-0}" = 1 ]; then echo "kept $TWIN_TMP" >&2; else rm -rf "$TWIN_TMP"; fi
 }
 trap twin_cleanup EXIT
 
@@ -19,13 +22,14 @@ trap twin_cleanup EXIT
 twin_use_tools() {
   local root="${TEST_SRCDIR:-}/${TEST_WORKSPACE:-twin}"
   if [ -n "${TEST_SRCDIR:-}" ]; then
-    for tool in "$root"/tools/twin-*/twin-* "$root"/bench/twin-gen "$root"/tools/twin-broker/twin-broker; do
+    for tool in "$root"/tools/twin-*/twin-* "$root"/bench/twin-gen "$root"/tools/twin-broker/twin-broker \
+      "$root"/testdata/kafka-admin; do
       [ -x "$tool" ] && PATH="$(dirname "$tool"):$PATH"
     done
     TWIN_TESTDATA="$root/testdata"
   else
     local top; top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-    for dir in "$top"/bazel-bin/tools/twin-* "$top/bazel-bin/bench"; do PATH="$dir:$PATH"; done
+    for dir in "$top"/bazel-bin/tools/twin-* "$top/bazel-bin/bench" "$top/bazel-bin/testdata"; do PATH="$dir:$PATH"; done
     TWIN_TESTDATA="$top/testdata"
   fi
   export PATH TWIN_TESTDATA
@@ -39,11 +43,15 @@ twin_free_port() {
   done
 }
 
-# start_redis [extra redis-server args...]: sets REDIS_PORT_NUM, REDIS_TEST_URL.
+# start_redis [extra redis-server args...]: sets REDIS_PORT_NUM, REDIS_TEST_URL
+# and REDIS_DIR (its own directory: a restarted server must find its own
+# AOF, not another's).
 start_redis() {
   REDIS_PORT_NUM=$(twin_free_port)
+  REDIS_DIR="$TWIN_TMP/redis-$REDIS_PORT_NUM"
+  mkdir -p "$REDIS_DIR"
   redis-server --port "$REDIS_PORT_NUM" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$TWIN_TMP" --logfile "$TWIN_TMP/redis-$REDIS_PORT_NUM.log" "$@" &
+    --dir "$REDIS_DIR" --logfile "$TWIN_TMP/redis-$REDIS_PORT_NUM.log" "$@" &
   REDIS_PID=$!
   TWIN_PIDS+=("$REDIS_PID")
   # Generous: CI runs tests side by side on two cores.
@@ -80,8 +88,65 @@ twin_summary() {
   [ "$TWIN_FAILED" = 0 ]
 }
 
-# start_broker [twin-broker args...]: sets KAFKA_TEST_BROKERS.
+# The nine input topics, the two output topics and the dead-letter topic:
+# what start_broker creates, as the mock broker did.
+TWIN_TOPICS=(sensors.environmental sensors.traffic buildings.sensors buildings.occupancy
+  weather.stations traffic.graph transport.gps transport.stations emergency.incidents
+  state.full state.incremental twin.deadletter)
+
+# twin_script NAME: the path of scripts/NAME, under Bazel or from a checkout.
+twin_script() {
+  local root="${TEST_SRCDIR:-}/${TEST_WORKSPACE:-twin}"
+  if [ -n "${TEST_SRCDIR:-}" ] && [ -x "$root/scripts/$1" ]; then
+    echo "$root/scripts/$1"
+  else
+    echo "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/$1"
+  fi
+}
+
+# start_broker [--partitions N] [--nodes N] [--topic-config key=value]...:
+# Apache Kafka on loopback (scripts/kafka; KRaft, its data under $TWIN_TMP),
+# with TWIN_TOPICS created up front. Sets KAFKA_TEST_BROKERS, KAFKA_TEST_DIR
+# and BROKER_PID (node 1's pid; kill_broker_node and restart_broker_node
+# handle the others). Stopped on exit.
 start_broker() {
+  local partitions=4 nodes=1 configs=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --partitions) partitions=$2; shift 2 ;;
+      --nodes) nodes=$2; shift 2 ;;
+      --topic-config) configs+=("$2"); shift 2 ;;
+      *) echo "start_broker: unknown argument $1" >&2; exit 1 ;;
+    esac
+  done
+  KAFKA_TEST_DIR="$TWIN_TMP/kafka-$RANDOM"
+  KAFKA_TEST_BROKERS=$("$(twin_script kafka)" start --dir "$KAFKA_TEST_DIR" --nodes "$nodes") ||
+    { echo "Apache Kafka did not start" >&2; exit 1; }
+  TWIN_STOP_KAFKA+=("$KAFKA_TEST_DIR")
+  BROKER_PID=$(broker_node_pid 1)
+  local rf=1
+  [ "$nodes" -ge 3 ] && rf=3
+  local topic
+  for topic in "${TWIN_TOPICS[@]}"; do
+    kafka-admin "$KAFKA_TEST_BROKERS" create "$topic" "$partitions" "$rf" "${configs[@]}" ||
+      { echo "could not create topic $topic" >&2; exit 1; }
+  done
+}
+
+# broker_node_pid I: the pid of node I of the broker start_broker started.
+broker_node_pid() { "$(twin_script kafka)" pid --dir "$KAFKA_TEST_DIR" --node "$1"; }
+
+# restart_broker_node I: starts node I again (after a kill -9) and waits for it.
+restart_broker_node() {
+  "$(twin_script kafka)" restart --dir "$KAFKA_TEST_DIR" --node "$1" ||
+    { echo "could not restart Kafka node $1" >&2; exit 1; }
+  BROKER_PID=$(broker_node_pid 1)
+}
+
+# start_mock_broker [twin-broker args...]: librdkafka's mock cluster, for the
+# tests that need what only it can do (injected protocol errors). Sets
+# KAFKA_TEST_BROKERS and BROKER_PID.
+start_mock_broker() {
   local file="$TWIN_TMP/bootstrap-$RANDOM"
   twin-broker --bootstrap-file "$file" "$@" > /dev/null 2> "$TWIN_TMP/broker.log" &
   BROKER_PID=$!

@@ -14,10 +14,17 @@ start_broker --partitions 4
 export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
 twin-gen city -o $T/city.json
 twin-gen stream --messages 40000 --bad-share 0.02 --partitions 4 --seed 7 -o $T/stream.ndjson
-twin-replay produce $T/stream.ndjson
-twin-replay capture --topics $inputs > $T/kafka.ndjson 2>/dev/null
-twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o $T/expected.json 2>/dev/null
-check "the whole stream is in Kafka" test "$(wc -l < $T/kafka.ndjson)" = 40000
+# The first 30,000 now; the last 10,000 while Redis is down (below).
+head -30000 $T/stream.ndjson > $T/first.ndjson
+tail -n +30001 $T/stream.ndjson > $T/rest.ndjson
+twin-replay produce $T/first.ndjson
+# expected_state FILE: the rebuild of what Kafka holds now.
+expected_state() {
+  twin-replay capture --topics $inputs > $T/kafka.ndjson 2>/dev/null
+  twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o "$1" 2>/dev/null
+}
+expected_state $T/expected.json
+check "the first part of the stream is in Kafka" test "$(wc -l < $T/kafka.ndjson)" = 30000
 
 # Runs twin-ingest in the background with output to $1.log; sets INGEST_PID.
 run_ingest() {
@@ -45,19 +52,33 @@ check "after three kill -9s a restart finishes the stream" bash -c \
 check "and the state equals the rebuild (no update lost)" bash -c "twin-snapshot save | cmp - $T/expected.json"
 
 # --- Redis killed and restarted mid-run --------------------------------------
+# Ingest reads to the end of what Kafka holds; Redis is killed; the rest of
+# the stream arrives while it is down, so flushes fail and ingest must keep
+# those changes until Redis is back.
 fresh_city
 redis_port=$REDIS_PORT_NUM
-run_ingest $T/redis.log --group-id redis-$RANDOM --exit-at-end
-for _ in $(seq 200); do grep -q "assigned" $T/redis.log && break; sleep 0.05; done
-kill -9 $REDIS_PID  # as soon as it starts consuming
+run_ingest $T/redis.log --group-id redis-$RANDOM
+mport=$(for _ in $(seq 100); do sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $T/redis.log; sleep 0.1; done | head -1)
+handled() { curl -s http://127.0.0.1:$mport/metrics | awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}'; }
+pending() { curl -s http://127.0.0.1:$mport/metrics | sed -n 's/^twin_ingest_pending_entities //p'; }
+for _ in $(seq 600); do [ "$(handled)" -ge 30000 ] && [ "$(pending)" = 0 ] && break; sleep 0.1; done
+check "ingest read and flushed the first part" test "$(handled)" -ge 30000
+kill -9 $REDIS_PID
 wait $REDIS_PID 2>/dev/null
-sleep 3
+twin-replay produce $T/rest.ndjson
+for _ in $(seq 600); do [ "$(handled)" -ge 40000 ] && break; sleep 0.1; done
+sleep 2
+check "it kept its changes while Redis was away" bash -c \
+  "grep -q 'flush of .* failed' $T/redis.log && test \$(curl -s http://127.0.0.1:$mport/metrics | sed -n 's/^twin_ingest_pending_entities //p') -gt 0"
 redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always \
-  --dir "$TWIN_TMP" --logfile "$TWIN_TMP/redis-again.log" &
+  --dir "$REDIS_DIR" --logfile "$TWIN_TMP/redis-again.log" &
 TWIN_PIDS+=($!)
+for _ in $(seq 600); do [ "$(pending)" = 0 ] && break; sleep 0.1; done
+kill -TERM $INGEST_PID
 wait $INGEST_PID
-check "ingest rides out a Redis restart and exits 0" test $? = 0
-check "it kept its changes while Redis was away" grep -q "flush of .* failed" $T/redis.log
+check "ingest rides out a Redis restart and stops with exit 0" test $? = 0
+expected_state $T/expected.json
+check "the whole stream is in Kafka now" test "$(wc -l < $T/kafka.ndjson)" = 40000
 check "and the state equals the rebuild" bash -c "twin-snapshot save | cmp - $T/expected.json"
 
 # --- SIGTERM: exit 0 after a final flush and commit --------------------------

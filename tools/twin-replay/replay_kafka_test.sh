@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# twin-replay produce and capture against the local broker (twin-broker),
+# twin-replay produce and capture against Apache Kafka on loopback,
 # and rebuild from a capture.
 source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
@@ -31,8 +31,17 @@ check "an unknown -X property fails clearly" expect_exit 1 \
 check "a malformed -X is a usage error" expect_exit 2 twin-replay capture -X oops --topics a
 check "an unreachable broker is exit 1, not a hang" bash -c \
   "! timeout 60 twin-replay produce -b 127.0.0.1:1 -X message.timeout.ms=1500 '$D/messages/stale.ndjson' 2> $T/err && grep -q 'failed\|not acknowledged' $T/err"
+# Once for the whole suite: the broker the tests use is Apache Kafka, not
+# librdkafka's mock, which has no DescribeConfigs (so the swap cannot
+# quietly go back).
+check "the test broker is Apache Kafka in KRaft mode (DescribeConfigs answers)" bash -c \
+  "kafka-admin $KAFKA_BROKERS describe-broker > $T/broker.txt &&
+   grep -q '^process.roles=broker,controller$' $T/broker.txt"
+start_mock_broker --partitions 1
+check "... which the mock cannot answer, so the check tells them apart" bash -c \
+  "! timeout 60 kafka-admin $KAFKA_TEST_BROKERS describe-broker 2> /dev/null"
 kill -TERM "$BROKER_PID"
 wait "$BROKER_PID"
-check "the broker stops on SIGTERM with exit 0" test $? = 0
+check "the mock broker (twin-broker) stops on SIGTERM with exit 0" test $? = 0
 
 twin_summary
