@@ -3,7 +3,9 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 
 namespace twin {
@@ -19,23 +21,37 @@ struct Partitions {
 
 // Moves each partition's start to the first offset at or after `start_ms`
 // where the broker can say. Returns false if it could not for some.
-bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms, Partitions* assignment) {
+// Moves each partition's start to the first offset whose timestamp is at or
+// after start_ms (every message before it is earlier). Where no message is
+// that late, Kafka answers -1, and the partition starts at its end. Returns
+// false, moving nothing, when the broker did not look anything up: the call
+// failed, or every answer is -1, which is also what a broker without the
+// lookup (librdkafka's mock) says; reading from the earliest offset and
+// skipping by timestamp is right in both cases.
+bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms,
+                const std::map<std::pair<std::string, int32_t>, int64_t>& ends,
+                Partitions* assignment) {
   Partitions times;
   for (const RdKafka::TopicPartition* tp : assignment->list) {
     times.list.push_back(
         RdKafka::TopicPartition::create(tp->topic(), tp->partition(), start_ms));
   }
-  const bool looked_up =
-      consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) == RdKafka::ERR_NO_ERROR;
-  bool all_found = looked_up;
-  for (size_t i = 0; i < times.list.size(); ++i) {
-    if (looked_up && times.list[i]->offset() >= 0) {
-      assignment->list[i]->set_offset(times.list[i]->offset());
-    } else {
-      all_found = false;
-    }
+  if (consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) != RdKafka::ERR_NO_ERROR) {
+    return false;
   }
-  return all_found;
+  const bool any_found = std::any_of(times.list.begin(), times.list.end(),
+                                     [](const RdKafka::TopicPartition* tp) {
+                                       return tp->err() == RdKafka::ERR_NO_ERROR &&
+                                              tp->offset() >= 0;
+                                     });
+  if (!any_found) return false;
+  for (size_t i = 0; i < times.list.size(); ++i) {
+    RdKafka::TopicPartition* tp = assignment->list[i];
+    if (times.list[i]->err() != RdKafka::ERR_NO_ERROR) continue;  // keep the earliest
+    const int64_t found = times.list[i]->offset();
+    tp->set_offset(found >= 0 ? found : ends.at({tp->topic(), tp->partition()}));
+  }
+  return true;
 }
 
 }  // namespace
@@ -118,10 +134,14 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
       }
     }
   }
-  if (options.start_ms && !assignment.list.empty() &&
-      !SeekToTime(consumer, *options.start_ms, &assignment)) {
-    spdlog::info("the broker cannot look offsets up by time: reading from the earliest "
-                 "offset and skipping by message timestamp");
+  if (options.start_ms && !assignment.list.empty()) {
+    if (SeekToTime(consumer, *options.start_ms, source->end_, &assignment)) {
+      spdlog::info("looked offsets up by time: starting each partition at its first message "
+                   "from {} ms", *options.start_ms);
+    } else {
+      spdlog::info("the broker cannot look offsets up by time: reading from the earliest "
+                   "offset and skipping by message timestamp");
+    }
   }
   // Partitions whose start is already at their end have nothing to read.
   Partitions to_read;
