@@ -59,11 +59,6 @@ inline int ScopedIndex(EntityKind kind) {
 // The kind whose Info().name is `name`, or nullopt.
 std::optional<EntityKind> EntityKindFromName(std::string_view name);
 
-// The identity fields in the order objectHash tries them (state-rules.md §3).
-inline constexpr std::array<std::string_view, 9> kIdentityFields = {
-    "districtId", "sensorId", "buildingId", "stationId", "nodeId",
-    "edgeId",     "busId",    "incidentId", "unitId"};
-
 }  // namespace twin
 
 #endif  // TWIN_LIB_ENTITY_KIND_H_

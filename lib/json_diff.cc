@@ -29,7 +29,8 @@ class Differ {
   using Out = Output<V>;
   using Delta = typename Out::Delta;
 
-  explicit Differ(const DiffOptions& options) : o_(options), ids_(options.object_hash_fields) {}
+  explicit Differ(const DiffOptions& options)
+      : o_(options), ids_(options.object_hash_fields, options.hash_ids_of_any_type) {}
 
   std::optional<Delta> Values(Value left, Value right) {
     if (V::Identical(left, right)) return std::nullopt;
@@ -99,11 +100,48 @@ class Differ {
     return V::Double(a) == V::Double(b);
   }
 
-  // objectHash's id for an object item: the first of the options' fields
-  // that it has as a string, or nullopt where the hash is "$$index:<index>".
-  std::optional<std::string_view> IdOf(Value v) const {
+  // objectHash's id for an object item: the value of the first of the
+  // options' id fields that it has, or nullopt where the hash is
+  // "$$index:<index>".
+  std::optional<Value> IdOf(Value v) const {
     if (V::Type(v) != JsType::kObject) return std::nullopt;
     return ids_.Of(v);
+  }
+
+  // JavaScript's hash1 === hash2 for two ids: primitives by value, objects
+  // and arrays never (two documents never share an object).
+  static bool SameId(Value a, Value b) {
+    const JsType type = V::Type(a);
+    if (type != V::Type(b)) return false;
+    switch (type) {
+      case JsType::kString: return V::String(a) == V::String(b);
+      case JsType::kNumber: return V::Double(a) == V::Double(b);
+      case JsType::kBoolean: return V::Boolean(a) == V::Boolean(b);
+      case JsType::kNull: return true;
+      default: return false;
+    }
+  }
+
+  // An id that happens to equal the position hash "$$index:<index>".
+  static bool IsPositionHash(Value id, size_t index) {
+    return V::Type(id) == JsType::kString &&
+           V::String(id) == "$$index:" + std::to_string(index);
+  }
+
+  // A match key for an id, equal for ids that SameId matches: the type, then
+  // the value; an object or array id gets a key of its own (`unique`).
+  static std::string IdKey(Value id, size_t unique) {
+    switch (V::Type(id)) {
+      case JsType::kString: return "h:s:" + std::string(V::String(id));
+      case JsType::kNumber: {
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof buf, V::Double(id));
+        return "h:n:" + std::string(buf, r.ptr);
+      }
+      case JsType::kBoolean: return V::Boolean(id) ? "h:b:true" : "h:b:false";
+      case JsType::kNull: return "h:null";
+      default: return "h:u:" + std::to_string(unique);
+    }
   }
 
   static bool IsObjectLike(JsType t) {
@@ -122,11 +160,10 @@ class Differ {
       return SamePrimitive(v1, v2, t1);
     }
     if (!object1 || !object2) return false;
-    const std::optional<std::string_view> id1 = IdOf(v1), id2 = IdOf(v2);
-    if (id1 && id2) return *id1 == *id2;
+    const std::optional<Value> id1 = IdOf(v1), id2 = IdOf(v2);
+    if (id1 && id2) return SameId(*id1, *id2);
     if (!id1 && !id2) return i1 == i2;
-    // An id that happens to read "$$index:<i>".
-    return (id1 ? *id1 : *id2) == "$$index:" + std::to_string(id1 ? i2 : i1);
+    return id1 ? IsPositionHash(*id1, i2) : IsPositionHash(*id2, i1);
   }
 
   // Precomputed match keys of one side's items, so that matchItems is O(1):
@@ -144,8 +181,9 @@ class Differ {
         item.is_object = IsObjectLike(type);
         std::string key;
         if (item.is_object) {
-          const std::optional<std::string_view> id = d.IdOf(v);
-          key = id ? "h:" + std::string(*id) : "h:$$index:" + std::to_string(i - index_base);
+          const std::optional<Value> id = d.IdOf(v);
+          key = id ? IdKey(*id, interned->size())
+                   : "h:s:$$index:" + std::to_string(i - index_base);
           item.hash = Intern(key, interned);
         } else {
           if (type == JsType::kNumber) {

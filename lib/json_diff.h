@@ -29,11 +29,18 @@
 namespace twin {
 
 struct DiffOptions {
-  // objectHash(item, index): the first of these fields that the item has as
-  // a string; otherwise "$$index:<index>" (match by position).
+  // objectHash(item, index): the value of the first of these fields that
+  // the item has as a string; otherwise "$$index:<index>" (match by
+  // position). The city's ids (state-rules.md §3): districtId last, since a
+  // bus or an incident may carry one as data and a district has no other.
   std::vector<std::string> object_hash_fields = {
-      "districtId", "sensorId", "buildingId", "stationId", "nodeId",
-      "edgeId",     "busId",    "incidentId", "unitId"};
+      "sensorId", "buildingId", "stationId",  "nodeId",    "edgeId",
+      "busId",    "incidentId", "unitId",     "districtId"};
+  // Take the first field the item has whatever its JSON type, as
+  // jsondiffpatch's `item => item.field` does (twin-diff --object-hash): ids
+  // then match with JavaScript's ===, so 4 is not "4", and an object or an
+  // array id matches nothing.
+  bool hash_ids_of_any_type = false;
   bool detect_move = true;
   // Above this many len1 x len2 cells the exact (jsondiffpatch) LCS table is
   // not built; see the header comment.

@@ -148,6 +148,43 @@ TEST_CASE("objects without an id match by position") {
         J(R"({"_t":"a","0":[{"name":"b"}],"1":{"v":[1,2]}})"));
 }
 
+// Expected deltas are jsondiffpatch 0.7's, with objectHash
+// (item, index) => item.id ?? "$$index:" + index.
+TEST_CASE("--object-hash ids of any JSON type match with JavaScript's ===") {
+  DiffOptions by_id;
+  by_id.object_hash_fields = {"id"};
+  by_id.hash_ids_of_any_type = true;
+  // Numeric ids, as in jsondiffpatch's own examples: a move and a nested change.
+  CHECK(D(R"([{"id":1,"v":1},{"id":2,"v":2},{"id":3}])", R"([{"id":3},{"id":1,"v":5},{"id":2,"v":2}])",
+          by_id) == J(R"({"1":{"v":[1,5]},"_t":"a","_2":["",0,3]})"));
+  CHECK(D(R"({"a":[{"id":1,"inner":[{"id":10,"x":1},{"id":11}]},{"id":2}]})",
+          R"({"a":[{"id":2},{"id":1,"inner":[{"id":11},{"id":10,"x":2}]}]})", by_id) ==
+        J(R"({"a":{"1":{"inner":{"1":{"x":[1,2]},"_t":"a","_1":["",0,3]}},"_t":"a","_1":["",0,3]}})"));
+  // 4 is not "4": a removal and an insertion.
+  CHECK(D(R"([{"id":4,"v":1}])", R"([{"id":"4","v":1}])", by_id) ==
+        J(R"({"0":[{"id":"4","v":1}],"_t":"a","_0":[{"id":4,"v":1},0,0]})"));
+  // true and null are ids too.
+  CHECK(D(R"([{"id":true,"x":1},{"id":null,"x":1}])", R"([{"id":null,"x":2},{"id":true,"x":1}])",
+          by_id) == J(R"({"0":{"x":[1,2]},"_t":"a","_1":["",0,3]})"));
+  // An object id matches nothing, not even an equal one.
+  CHECK(D(R"([{"id":{"k":1},"x":1}])", R"([{"id":{"k":1},"x":2}])", by_id) ==
+        J(R"({"0":[{"id":{"k":1},"x":2}],"_t":"a","_0":[{"id":{"k":1},"x":1},0,0]})"));
+  // Without the option a numeric id is no id: position decides.
+  DiffOptions strings_only;
+  strings_only.object_hash_fields = {"id"};
+  CHECK(D(R"([{"id":4,"v":1}])", R"([{"id":5,"v":1}])", strings_only) ==
+        J(R"({"0":{"id":[4,5]},"_t":"a"})"));
+  CHECK(D(R"([{"id":4,"v":1}])", R"([{"id":5,"v":1}])", by_id) ==
+        J(R"({"0":[{"id":5,"v":1}],"_t":"a","_0":[{"id":4,"v":1},0,0]})"));
+}
+
+TEST_CASE("the city's objectHash takes districtId last") {
+  // A bus that carries a districtId matches by its busId.
+  CHECK(D(R"([{"busId":"b1","districtId":"d1","s":1},{"busId":"b2","districtId":"d1"}])",
+          R"([{"busId":"b2","districtId":"d1"},{"busId":"b1","districtId":"d1","s":2}])") ==
+        J(R"({"1":{"s":[1,2]},"_t":"a","_1":["",0,3]})"));
+}
+
 TEST_CASE("patch and unpatch invert each other on tricky arrays") {
   const char* docs[] = {
       "[]", "[1,2,3,4,5]", "[5,4,3,2,1]", "[1,1,2,2,3]", "[null,1,null]",

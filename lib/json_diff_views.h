@@ -50,27 +50,30 @@ struct NlohmannView {
     json::object_t::const_iterator it_, end_;
   };
 
-  // objectHash's id of an object: the first of `fields` (in their order)
-  // that it has as a string. One pass over the object's own members (an
-  // entity has a dozen), cheaper than a lookup per field.
+  // objectHash's id of an object: the value of the first of `fields` (in
+  // their order) that it has, as a string unless `any_type` (then of any
+  // JSON type, as jsondiffpatch's `item => item.field`). One pass over the
+  // object's own members (an entity has a dozen), cheaper than a lookup per
+  // field.
   class Ids {
    public:
-    explicit Ids(const std::vector<std::string>& fields) : fields_(fields) {
+    Ids(const std::vector<std::string>& fields, bool any_type)
+        : fields_(fields), any_type_(any_type) {
       for (const std::string& field : fields) {
         lengths_ |= field.size() < 64 ? uint64_t{1} << field.size() : uint64_t{1} << 63;
       }
     }
-    std::optional<std::string_view> Of(Value object) const {
-      std::optional<std::string_view> best;
+    std::optional<Value> Of(Value object) const {
+      std::optional<Value> best;
       size_t best_rank = fields_.size();
       for (const auto& [key, value] : object->get_ref<const json::object_t&>()) {
         if (best_rank == 0) break;
         // Most keys are no id field's length: skipped with one bit test.
         if ((lengths_ >> std::min<size_t>(key.size(), 63) & 1) == 0) continue;
-        if (!value.is_string()) continue;
+        if (!any_type_ && !value.is_string()) continue;
         for (size_t rank = 0; rank < best_rank; ++rank) {
           if (fields_[rank] == key) {
-            best = value.get_ref<const std::string&>();
+            best = &value;
             best_rank = rank;
             break;
           }
@@ -81,6 +84,7 @@ struct NlohmannView {
 
    private:
     const std::vector<std::string>& fields_;
+    const bool any_type_;
     uint64_t lengths_ = 0;  // bit n: some field is n bytes long (63: or longer)
   };
 
@@ -192,18 +196,20 @@ struct TapeView {
   // diff share theirs).
   class Ids {
    public:
-    explicit Ids(const std::vector<std::string>& fields) : fields_(fields) {}
-    std::optional<std::string_view> Of(Value object) const {
+    Ids(const std::vector<std::string>& fields, bool any_type)
+        : fields_(fields), any_type_(any_type) {}
+    std::optional<Value> Of(Value object) const {
       const JsonTape& tape = *object.tape;
       const std::vector<uint8_t>& ranks = RanksFor(tape.keys());
-      std::optional<std::string_view> best;
+      std::optional<Value> best;
       uint8_t best_rank = kNotAnId;
       for (JsonTape::Index key = tape.first(object.index), end = tape.next(object.index);
            key != end;) {
         const JsonTape::Index value = tape.next(key);
         const uint64_t id = tape.key_id(key);
-        if (id < ranks.size() && ranks[id] < best_rank && tape.kind(value) == Kind::kString) {
-          best = tape.string(value);
+        if (id < ranks.size() && ranks[id] < best_rank &&
+            (any_type_ || tape.kind(value) == Kind::kString)) {
+          best = Value{&tape, value};
           best_rank = ranks[id];
           if (best_rank == 0) break;
         }
@@ -225,6 +231,7 @@ struct TapeView {
       return ranks_;
     }
     const std::vector<std::string>& fields_;
+    const bool any_type_;
     mutable const JsonKeys* keys_ = nullptr;
     mutable std::vector<uint8_t> ranks_;  // by key number
   };

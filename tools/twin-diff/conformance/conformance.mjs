@@ -17,9 +17,10 @@ const [binary, pairsArg, seedArg] = process.argv.slice(2);
 const PAIRS = Number(pairsArg || 200);
 let seed = Number(seedArg || 12345);
 
-const ID_FIELDS = ["districtId", "sensorId", "buildingId", "stationId", "nodeId",
-                   "edgeId", "busId", "incidentId", "unitId"];
-const differ = jsondiffpatch.create({
+// state-rules.md §3: districtId last.
+const ID_FIELDS = ["sensorId", "buildingId", "stationId", "nodeId", "edgeId", "busId",
+                   "incidentId", "unitId", "districtId"];
+const cityDiffer = jsondiffpatch.create({
   arrays: { detectMove: true },
   objectHash: (item, index) => {
     if (item && typeof item === "object" && !Array.isArray(item)) {
@@ -27,6 +28,15 @@ const differ = jsondiffpatch.create({
     }
     return "$$index:" + index;
   },
+});
+
+// twin-diff --object-hash id: jsondiffpatch's `item => item.id`, whatever
+// the id's type (4 is not "4"), and by position where an item has none.
+const byId = jsondiffpatch.create({
+  arrays: { detectMove: true },
+  objectHash: (item, index) =>
+    item && typeof item === "object" && !Array.isArray(item) && item.id !== undefined
+      ? item.id : "$$index:" + index,
 });
 
 // Deterministic PRNG (mulberry32).
@@ -66,7 +76,9 @@ function object(depth, keyed) {
 
 function entity(i, depth, keyed) {
   const e = object(depth, keyed);
-  e[keyed] = "id-" + i;
+  // "id": jsondiffpatch's own examples' numeric ids, with now and then the
+  // same digits as a string, which must not match the number.
+  e[keyed] = keyed === "id" ? (random() < 0.2 ? String(i) : i) : "id-" + i;
   return e;
 }
 
@@ -98,7 +110,8 @@ function mutate(v, depth, keyed) {
     }
     if (keyed) {  // ids stay unique within an array
       const seen = new Set();
-      return out.filter((x) => !(x && typeof x === "object" && x[keyed] && (seen.has(x[keyed]) || !seen.add(x[keyed]))));
+      return out.filter((x) => !(x && typeof x === "object" && x[keyed] !== undefined &&
+        (seen.has(x[keyed]) || !seen.add(x[keyed]))));
     }
     return out;
   }
@@ -112,6 +125,10 @@ function mutate(v, depth, keyed) {
     return out;
   }
   return random() < 0.5 ? primitive() : v;
+}
+
+function idDocument() {
+  return { items: array(3, "id"), meta: object(2, "id"), nested: [{ id: 1, list: array(2, "id") }] };
 }
 
 function document(keyed) {
@@ -136,13 +153,17 @@ function sortKeys(v) {
 }
 
 let passed = 0, failed = 0, theirOwn = 0;
-const identical = { keyed: [0, 0], mixed: [0, 0] };
+const identical = { keyed: [0, 0], mixed: [0, 0], "numeric-id": [0, 0] };
 for (let i = 0; i < PAIRS; i++) {
-  const keyed = i % 2 === 0;
-  const left = document(keyed);
-  const right = mutate(clone(left), 4, keyed ? null : null);
+  // Every third pair: ids named by --object-hash id, of any JSON type.
+  const numeric = i % 3 === 2;
+  const keyed = numeric || i % 3 === 0;
+  const left = numeric ? idDocument() : document(keyed);
+  const right = mutate(clone(left), 4, numeric ? "id" : null);
   const L = write("left.json", left), R = write("right.json", right);
-  const ours = twin([L, R]);
+  const hash = numeric ? ["--object-hash", "id"] : [];
+  const differ = numeric ? byId : cityDiffer;
+  const ours = twin([...hash, L, R]);
   const theirs = differ.diff(clone(left), clone(right));
   const problems = [];
   // jsondiffpatch's unpatch goes through its reverse, which misplaces items
@@ -170,7 +191,7 @@ for (let i = 0; i < PAIRS; i++) {
     if (!same(twin(["--patch", L, D]), right)) problems.push("twin-diff --patch(theirs)");
     if (!same(twin(["--unpatch", R, D]), left)) problems.push("twin-diff --unpatch(theirs)");
   }
-  const kind = keyed ? "keyed" : "mixed";
+  const kind = numeric ? "numeric-id" : keyed ? "keyed" : "mixed";
   identical[kind][1]++;
   if (JSON.stringify(sortKeys(ours)) === JSON.stringify(sortKeys(theirs))) identical[kind][0]++;
   else if (keyed) problems.push("delta differs from jsondiffpatch's on an id-hashed document");
