@@ -104,13 +104,24 @@ Result<Json> ReadJsonFile(const std::string& path, std::istream& in) {
   return value;
 }
 
-// A state.incremental message value carries its delta in "delta".
-Json UnwrapDelta(Json value) {
-  if (value.is_object() && value.size() == 3 && value.contains("cityId") &&
-      value.contains("timestamp") && value.contains("delta")) {
-    return std::move(value["delta"]);
+// A DELTA file: nullopt for the empty delta (a file of white space only, as
+// twin-diff prints for equal documents). With `message`, the file is a
+// state.incremental message value and its "delta" member is the delta.
+Result<std::optional<Json>> ReadDelta(const std::string& path, std::istream& in, bool message) {
+  const std::string context = "read " + DisplayName(path);
+  Result<std::string> text = ReadFile(path, in);
+  if (!text.ok()) return text.status().WithContext(context);
+  if (text->find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (message) return Status::InvalidData(context + ": empty, not a state.incremental message");
+    return std::optional<Json>();
   }
-  return value;
+  Result<Json> value = ParseJsonText(*text);
+  if (!value.ok()) return value.status().WithContext(context);
+  if (!message) return std::optional<Json>(std::move(*value));
+  if (!value->is_object() || !value->contains("delta")) {
+    return Status::InvalidData(context + ": not a state.incremental message (no \"delta\" member)");
+  }
+  return std::optional<Json>(std::move((*value)["delta"]));
 }
 
 // A document to diff: as a tape, the fast form, where simdjson reads it;
@@ -163,41 +174,32 @@ Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io) {
     if (delta) TWIN_RETURN_IF_ERROR(WriteOutput("-", *delta + "\n", *io.out));
     return delta.has_value();
   }
-  std::vector<Json> inputs;
-  for (const std::string& file : command.files) {
-    TWIN_ASSIGN_OR_RETURN(Json value, ReadJsonFile(file, *io.in));
-    inputs.push_back(std::move(value));
-  }
+  const std::string& delta_file = command.files.back();
+  TWIN_ASSIGN_OR_RETURN(std::optional<Json> delta, ReadDelta(delta_file, *io.in, command.message));
   std::string output;
-  bool differ = false;
-  switch (command.mode) {
-    case Mode::kDiff:
-      break;  // above
-    case Mode::kPatch:
-    case Mode::kUnpatch: {
-      const Json delta = UnwrapDelta(std::move(inputs[1]));
-      Result<Json> result = command.mode == Mode::kPatch
-                                ? Patch(std::move(inputs[0]), delta)
-                                : Unpatch(std::move(inputs[0]), delta);
-      if (!result.ok()) {
-        return result.status().WithContext(
-            std::string(command.mode == Mode::kPatch ? "patch " : "unpatch ") +
-            DisplayName(command.files[0]) + " with " + DisplayName(command.files[1]));
-      }
-      output = ToJsonText(*result) + "\n";
-      break;
-    }
-    case Mode::kReverse: {
-      Result<Json> reversed = ReverseDelta(UnwrapDelta(std::move(inputs[0])));
-      if (!reversed.ok()) {
-        return reversed.status().WithContext("reverse " + DisplayName(command.files[0]));
-      }
+  if (command.mode == Mode::kReverse) {
+    if (delta) {
+      Result<Json> reversed = ReverseDelta(*delta);
+      if (!reversed.ok()) return reversed.status().WithContext("reverse " + DisplayName(delta_file));
       output = DeltaToText(*reversed) + "\n";
-      break;
     }
+  } else {
+    TWIN_ASSIGN_OR_RETURN(Json document, ReadJsonFile(command.files[0], *io.in));
+    if (delta) {
+      const bool patch = command.mode == Mode::kPatch;
+      Result<Json> result = patch ? Patch(std::move(document), *delta)
+                                  : Unpatch(std::move(document), *delta);
+      if (!result.ok()) {
+        return result.status().WithContext(std::string(patch ? "patch " : "unpatch ") +
+                                           DisplayName(command.files[0]) + " with " +
+                                           DisplayName(delta_file));
+      }
+      document = std::move(*result);
+    }
+    output = ToJsonText(document) + "\n";
   }
   TWIN_RETURN_IF_ERROR(WriteOutput("-", output, *io.out));
-  return differ;
+  return false;
 }
 
 Status RunProduce(const std::string& input, const KafkaSettings& settings,

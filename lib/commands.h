@@ -93,12 +93,17 @@ struct DiffCommand {
   enum class Mode { kDiff, kPatch, kUnpatch, kReverse } mode = Mode::kDiff;
   std::vector<std::string> files;  // LEFT RIGHT | DOC DELTA | DELTA
   DiffOptions options;
+  // DELTA is a whole state.incremental message value ({"cityId",
+  // "timestamp", "delta"}): its "delta" member is used. Without it a DELTA
+  // is always a delta, whatever its members are called.
+  bool message = false;
 };
 
 // Runs twin-diff. Returns whether the inputs differ (kDiff only: the delta
 // is printed on io.out; nothing when equal). Errors name the file and the
-// JSON path. A DELTA may also be a whole state.incremental message value
-// ({"cityId", "timestamp", "delta"}): its delta is used.
+// JSON path. An empty DELTA (only white space: what kDiff prints for equal
+// documents) is the empty delta: kPatch and kUnpatch print DOC unchanged,
+// kReverse prints nothing.
 Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io);
 
 }  // namespace twin

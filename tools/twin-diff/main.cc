@@ -24,9 +24,11 @@ int main(int argc, char** argv) {
   p->excludes(u)->excludes(r);
   u->excludes(r);
   app.add_option("--object-hash", object_hash,
-                 "id fields that match array items (first present wins; default: the "
-                 "city's entity ids)");
+                 "id fields that match array items: the first one an item has, of any "
+                 "JSON type (4 is not \"4\"); default: the city's entity ids, as strings");
   app.add_flag("--no-detect-move", no_detect_move, "do not detect moves in arrays");
+  app.add_flag("--message", command.message,
+               "DELTA is a whole state.incremental message value: use its \"delta\"");
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
   twin::cli::SetUpLogging(kTool, log);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
                          : reverse ? Mode::kReverse : Mode::kDiff;
     if (!object_hash.empty()) {
       command.options.object_hash_fields.clear();
+      command.options.hash_ids_of_any_type = true;
       std::stringstream fields(object_hash);
       for (std::string field; std::getline(fields, field, ',');) {
         if (!field.empty()) command.options.object_hash_fields.push_back(field);
