@@ -1,7 +1,11 @@
 #include "lib/record.h"
 
+#include <optional>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
+#include "lib/json_text.h"
 #include "lib/json_writer.h"
 #include "lib/state_document.h"
 #include "lib/timestamp.h"
@@ -166,7 +170,15 @@ Result<Record> ParseRecord(std::string_view line) {
   auto value = j.find("value");
   auto value64 = j.find("valueBase64");
   if (value != j.end()) {
-    record.value = value->is_string() ? value->get<std::string>() : ToJsonText(*value);
+    // cli.md: a value that is not a string is sent as compact JSON with its
+    // members in the order the file has them (and its numbers as written).
+    if (value->is_string()) {
+      record.value = value->get<std::string>();
+    } else if (std::optional<std::string_view> text = MemberText(line, "value")) {
+      record.value = MinifyJson(*text);
+    } else {
+      record.value = ToJsonText(*value);  // a key spelled with escapes
+    }
   } else if (value64 != j.end() && value64->is_string()) {
     std::optional<std::string> bytes = DecodeBase64(value64->get<std::string>());
     if (!bytes) return Status::InvalidData("\"valueBase64\": not base64");

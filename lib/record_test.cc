@@ -5,13 +5,16 @@
 namespace twin {
 namespace {
 
-TEST_CASE("a string value is the raw payload, anything else its compact JSON") {
+TEST_CASE("a string value is the raw payload, anything else its compact JSON in the file's order") {
   Result<Record> raw = ParseRecord(R"({"topic":"t","value":"{not json"})");
   REQUIRE(raw.ok());
   CHECK(raw->value == "{not json");
   Result<Record> object = ParseRecord(R"({"topic":"t","value":{"b":1, "a":[1, 2]}})");
   REQUIRE(object.ok());
-  CHECK(object->value == R"({"a":[1,2],"b":1})");
+  CHECK(object->value == R"({"b":1,"a":[1,2]})");
+  Result<Record> numbers = ParseRecord(R"({"value":{"z":30.0,"y":1e21},"topic":"t"})");
+  REQUIRE(numbers.ok());
+  CHECK(numbers->value == R"({"z":30.0,"y":1e21})");
 }
 
 TEST_CASE("optional members are read when present") {
