@@ -16,7 +16,7 @@ export REDIS_URL=$REDIS_TEST_URL
 for scale in 1 10; do
   # A fresh broker and one ingest group per scale: each run reads only its
   # own new messages.
-  start_broker --partitions 16
+  start_broker --partitions 16 --topic-config max.message.bytes=200000000
   broker=$BROKER_PID
   export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
   redis-cli -p $REDIS_PORT_NUM flushall > /dev/null
@@ -50,5 +50,5 @@ for scale in 1 10; do
         printf "    between ticks, before it: feed %.1f ms, %d entity deltas %.1f ms\n", feed, n, deltas}'
   done
   kill -TERM $publisher; wait $publisher
-  kill -TERM $broker; wait $broker
+  "$(twin_script kafka)" stop --dir "$KAFKA_TEST_DIR"
 done
