@@ -1,5 +1,6 @@
 #include "lib/kafka_io.h"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
@@ -110,6 +111,43 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                                " messages not acknowledged by " + settings.brokers);
   }
   return status;
+}
+
+std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle, const std::string& topic,
+                                               const std::string& name, int timeout_ms) {
+  rd_kafka_t* rk = handle->c_ptr();
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  char error[256];
+  rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, error, sizeof error);
+  rd_kafka_DescribeConfigs(rk, &resource, 1, options, queue);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_ConfigResource_destroy(resource);
+  std::optional<std::string> value;
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 1000);
+  if (event && rd_kafka_event_type(event) == RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT &&
+      !rd_kafka_event_error(event)) {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results = rd_kafka_DescribeConfigs_result_resources(
+        rd_kafka_event_DescribeConfigs_result(event), &n);
+    for (size_t i = 0; i < n && !value; ++i) {
+      if (rd_kafka_ConfigResource_error(results[i])) continue;
+      size_t count = 0;
+      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(results[i], &count);
+      for (size_t j = 0; j < count; ++j) {
+        const char* value_text = rd_kafka_ConfigEntry_value(entries[j]);
+        if (name == rd_kafka_ConfigEntry_name(entries[j]) && value_text) {
+          value = value_text;
+          break;
+        }
+      }
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  return value;
 }
 
 }  // namespace twin

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 
 namespace RdKafka {
 class Conf;
+class Handle;
 }
 
 namespace twin {
@@ -50,6 +52,14 @@ struct ProduceOptions {
 Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       const ProduceOptions& options, const std::atomic<bool>* stop,
                       uint64_t* produced);
+
+// The value of one of `topic`'s configs as the broker reports it
+// (DescribeConfigs), through any client handle; nullopt when the broker
+// does not answer within `timeout_ms` or has no such config (librdkafka's
+// mock cluster has no DescribeConfigs at all). For error messages that name
+// a limit (max.message.bytes), so best effort by design.
+std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle, const std::string& topic,
+                                               const std::string& name, int timeout_ms);
 
 }  // namespace twin
 

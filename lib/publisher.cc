@@ -106,6 +106,7 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   const PublishOptions& options_;
   const std::atomic<bool>* stop_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  std::string codec_;  // compression.type, for error messages
   CityState mirror_;
   uint64_t cursor_ = 0;
   ChangeLog changes_;        // entities changed since last_, at their values there
@@ -123,7 +124,10 @@ class PublishRun : public RdKafka::DeliveryReportCb {
 
 Status PublishRun::Connect() {
   // A design-scale state.full is 7-8 MB: compressed by default, and allowed
-  // past librdkafka's 1 MB default (the broker's own limit still applies).
+  // past librdkafka's 1 MB default up to its maximum, 1 GB (librdkafka
+  // checks the uncompressed size): the broker's own limit, on the
+  // compressed batch, is the one that matters, and its refusal is an error
+  // that names it (Send).
   // gzip, because every Kafka client reads it without a plugin (kafkajs,
   // the design document's consumers, needs one for zstd, lz4 and snappy),
   // and it brings the design-scale city to about 0.8 MB (state-rules.md §3).
@@ -131,11 +135,10 @@ Status PublishRun::Connect() {
                         MakeKafkaConf(options_.kafka, {{"acks", "all"},
                                                        {"enable.idempotence", "true"},
                                                        {"compression.type", "gzip"},
-                                                       {"message.max.bytes", "67108864"}}));
+                                                       {"message.max.bytes", "1000000000"}}));
   std::string error;
-  std::string codec;
-  conf->get("compression.type", codec);
-  spdlog::info("producing with compression.type={}", codec);
+  conf->get("compression.type", codec_);
+  spdlog::info("producing with compression.type={}", codec_);
   conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (!producer_) return Status::Unavailable("Kafka producer: " + error);
@@ -281,6 +284,18 @@ PublishRun::SendResult PublishRun::Send(
     producer_->flush(100);
   }
   if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) return SendResult::kAcknowledged;
+  if (delivered_ && error_ == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
+    // state-rules.md §3: a refused document names its size and the limit.
+    const std::optional<std::string> limit =
+        DescribeTopicConfig(producer_.get(), topic, "max.message.bytes", 5000);
+    spdlog::error("publish to {} refused by the broker: the {}-byte document is larger, "
+                  "compressed ({}), than the topic's max.message.bytes ({}). Raise the "
+                  "topic's max.message.bytes (the broker's message.max.bytes for new "
+                  "topics), and consumers' fetch.max.bytes and max.partition.fetch.bytes; "
+                  "see twin-publish(1)", topic, value.size(), codec_,
+                  limit ? *limit + " bytes" : "unknown: the broker did not say");
+    return SendResult::kNotStored;
+  }
   spdlog::error("publish to {} failed: {} ({} bytes)", topic,
                 delivered_ ? error_text_ : "no acknowledgement", value.size());
   if (!delivered_ || persisted_ != RdKafka::Message::MSG_STATUS_NOT_PERSISTED) {
