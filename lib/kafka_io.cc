@@ -56,7 +56,11 @@ Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string
 Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       const ProduceOptions& options, const std::atomic<bool>* stop,
                       uint64_t* produced) {
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeKafkaConf(settings));
+  // Idempotent: a retry after a leader change or a lost acknowledgement
+  // must not store a recorded message twice (seen on a three-node cluster
+  // whose leader was killed). -X enable.idempotence=false turns it off.
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
+                        MakeKafkaConf(settings, {{"enable.idempotence", "true"}}));
   DeliveryReport report;
   std::string error;
   conf->set("dr_cb", &report, error);

@@ -49,6 +49,8 @@ struct ProduceOptions {
 // one (else the producer's partitioner, by key), with its key, headers and
 // timestamp. Returns once the broker acknowledged everything (or an error
 // names the first failed delivery). *produced counts acknowledged messages.
+// The producer is idempotent (unless -X says otherwise): retries never store
+// a message twice.
 Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       const ProduceOptions& options, const std::atomic<bool>* stop,
                       uint64_t* produced);
