@@ -32,6 +32,25 @@ TEST_CASE("minus zero reads as integer zero, as text and value") {
   CHECK(fast.dump() == "0");
 }
 
+TEST_CASE("NestsDeeperThan counts containers outside strings") {
+  CHECK_FALSE(NestsDeeperThan("1", 0));
+  CHECK(NestsDeeperThan("[]", 0));
+  CHECK_FALSE(NestsDeeperThan("[{}]", 2));
+  CHECK(NestsDeeperThan("[{}]", 1));
+  CHECK_FALSE(NestsDeeperThan(R"(["[[[", {"a":"{\"{"}])", 2));
+  CHECK_FALSE(NestsDeeperThan("[][][][]", 1));  // siblings, not nesting
+  CHECK(NestsDeeperThan(std::string(300000, '['), kDocumentMaxDepth));
+  CHECK_FALSE(NestsDeeperThan("]]]]", 0));  // unbalanced text stays in bounds
+}
+
+TEST_CASE("ParseJson refuses a document nested deeper than the document limit") {
+  nlohmann::json out;
+  const std::string at_limit = std::string(kDocumentMaxDepth, '[') + std::string(kDocumentMaxDepth, ']');
+  CHECK(ParseJson(at_limit, &out));
+  const std::string deeper = "[" + at_limit + "]";
+  CHECK_FALSE(ParseJson(deeper, &out));
+}
+
 TEST_CASE("the fast parser refuses what nlohmann refuses") {
   for (const char* text : {"", "{", R"({"a":})", "[1,]", "nul", "\"\xff\"",
                            R"("\ud800")", "{} x", "01"}) {

@@ -1,5 +1,7 @@
 #include "lib/json_tape.h"
 
+#include "lib/json_parse.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <charconv>
@@ -267,6 +269,11 @@ Result<JsonTape> JsonTape::Parse(std::string_view text, std::shared_ptr<JsonKeys
 }
 
 Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<JsonKeys> keys) {
+  // The builder and everything that walks a tape recurse (json_parse.h).
+  if (NestsDeeperThan(*text, kDocumentMaxDepth)) {
+    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
+                               " levels (twin's limit for documents and deltas)");
+  }
   if (text->capacity() - text->size() < simdjson::SIMDJSON_PADDING) {
     text->reserve(text->size() + simdjson::SIMDJSON_PADDING);
   }

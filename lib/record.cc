@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/json_parse.h"
 #include "lib/json_text.h"
 #include "lib/json_writer.h"
 #include "lib/state_document.h"
@@ -129,6 +130,11 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 Result<Record> ParseRecord(std::string_view line) {
+  // A recording line is a document: the same depth limit (json_parse.h).
+  if (NestsDeeperThan(line, kDocumentMaxDepth)) {
+    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
+                               " levels");
+  }
   json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidData("not a JSON line");
   if (!j.is_object()) return Status::InvalidData("expected a JSON object");

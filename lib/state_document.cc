@@ -291,6 +291,10 @@ Result<CityState> CityStateFromJson(const Json& document,
 }
 
 Result<Json> ParseJsonText(std::string_view text) {
+  if (NestsDeeperThan(text, kDocumentMaxDepth)) {
+    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
+                               " levels (twin's limit for documents and deltas)");
+  }
   Json parsed;
   if (ParseJson(text, &parsed)) return parsed;
   try {

@@ -140,6 +140,7 @@ std::string_view OutcomeName(Outcome outcome) {
 ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
                          const RuleOptions& options) {
   if (message.value.size() > options.max_message_bytes) return Reject("oversized");
+  if (NestsDeeperThan(message.value, kMessageMaxDepth)) return Reject("too-deep");
   // Parsing also checks UTF-8: ill-formed bytes are refused.
   Json msg;
   if (!ParseJson(message.value, &msg)) return Reject("invalid-json");

@@ -37,7 +37,8 @@ struct ApplyResult {
   Outcome outcome = Outcome::kRejected;
   // For kRejected, the reason code of state-rules.md §4: "invalid-json",
   // "oversized", "not-an-object", "missing-field:<f>", "bad-field:<f>",
-  // "bad-timestamp:lastUpdated", "missing-timestamp", "unknown-edge".
+  // "bad-timestamp:lastUpdated", "missing-timestamp", "unknown-edge", "too-deep"
+  // (nested deeper than kMessageMaxDepth, json_parse.h).
   std::string reason;
   // For kApplied and kStale, the target entity.
   EntityRef target{EntityKind::kSensor, {}, {}};

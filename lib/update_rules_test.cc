@@ -250,6 +250,24 @@ TEST_CASE("every rejection reason") {
   CHECK(Reason(&s, T::kTransportStations, R"({})") == "missing-field:stationId");
 }
 
+std::string Nested(size_t depth) {  // {"districtId":"d1","sensorId":"s","x":[[...]]}
+  return R"({"districtId":"d1","sensorId":"s","lastUpdated":"2025-12-08T10:00:00Z","x":)" +
+         std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+}
+
+TEST_CASE("a message nested deeper than 64 levels is rejected as too-deep, 64 applies") {
+  CityState state = City();
+  CHECK(Apply(&state, Topic::kSensorsEnvironmental, Nested(64)).outcome == Outcome::kApplied);
+  CHECK(Reason(&state, Topic::kSensorsEnvironmental, Nested(65)) == "too-deep");
+  // The issue's crash: 300,000 levels, under the 1 MiB cap.
+  CHECK(Reason(&state, Topic::kSensorsEnvironmental, Nested(300000)) == "too-deep");
+  // Brackets inside strings are not nesting.
+  CHECK(Apply(&state, Topic::kSensorsEnvironmental,
+              R"({"districtId":"d1","sensorId":"s","lastUpdated":"2025-12-08T10:00:01Z","x":")" +
+                  std::string(1000, '[') + R"("})")
+            .outcome == Outcome::kApplied);
+}
+
 TEST_CASE("a message over the size limit is rejected before it is parsed") {
   CityState s = City();
   const std::string big = R"({"busId":"b","pad":")" + std::string(2000, 'x') + "\"}";
