@@ -201,6 +201,36 @@ TEST_CASE("patch and unpatch invert each other on tricky arrays") {
   }
 }
 
+TEST_CASE("an index key with a leading zero is not an index, in patch, unpatch and reverse") {
+  // "_01" once passed as 1, and the removal was then looked up as "_1": a
+  // read of a member the delta does not have.
+  const json delta = J(R"({"_t":"a","_01":[5,0,0]})");
+  Result<json> patched = Patch(J("[4,5]"), delta);
+  REQUIRE_FALSE(patched.ok());
+  CHECK(patched.status().message().find("_01") != std::string::npos);
+  CHECK_FALSE(Unpatch(J("[4]"), J(R"({"_t":"a","01":[5]})")).ok());
+  CHECK_FALSE(ReverseDelta(delta).ok());
+  CHECK_FALSE(Patch(J("[4,5]"), J(R"({"_t":"a","+1":[9]})")).ok());
+}
+
+TEST_CASE("reverse refuses a malformed array delta instead of dropping members") {
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","x":[1]})")).ok());
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":[1,2]})")).ok());        // not a removal
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":["",-1,3]})")).ok());    // bad move target
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"b"})")).ok());
+}
+
+TEST_CASE("indices too large for any array are errors, not overflows or exceptions") {
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","99999999999999999999":[1]})")).ok());
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":["",18446744073709551615,3]})")).ok());
+  CHECK_FALSE(Patch(J("[1]"), J(R"({"_t":"a","_0":["",9223372036854775807,3]})")).ok());
+}
+
+TEST_CASE("two items moved or inserted to one index are refused") {
+  CHECK_FALSE(Patch(J("[1,2,3]"), J(R"({"_t":"a","_0":["",2,3],"_1":["",2,3]})")).ok());
+  CHECK_FALSE(Unpatch(J("[1,2,3]"), J(R"({"_t":"a","2":[7],"_0":["",2,3]})")).ok());
+}
+
 TEST_CASE("reverse follows jsondiffpatch's rules") {
   CHECK(*ReverseDelta(J("[1]")) == J("[1,0,0]"));
   CHECK(*ReverseDelta(J("[1,2]")) == J("[2,1]"));

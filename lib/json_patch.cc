@@ -21,10 +21,25 @@ std::string Join(const std::string& path, const std::string& key) {
   return (path.empty() ? "document" : path) + "." + key;
 }
 
+// Array indices in a delta stay below this: no real array is that long, and
+// index arithmetic (Reverse) stays far from overflow.
+constexpr size_t kMaxIndex = size_t{1} << 40;
+
+// Whether `key` is an array index as jsondiffpatch writes one: decimal
+// digits, no sign, no leading zero ("01" is not 1: it names no member that
+// "_" + std::to_string(1) would find), below kMaxIndex.
 bool IsIndexKey(const std::string& key, size_t* index) {
-  if (key.empty()) return false;
+  if (key.empty() || (key.size() > 1 && key[0] == '0')) return false;
+  if (key.find_first_not_of("0123456789") != std::string::npos) return false;
   auto r = std::from_chars(key.data(), key.data() + key.size(), *index);
-  return r.ec == std::errc() && r.ptr == key.data() + key.size();
+  return r.ec == std::errc() && r.ptr == key.data() + key.size() && *index < kMaxIndex;
+}
+
+// The index of a key that ParseArrayDelta accepted ("<i>" or "_<i>").
+int64_t IndexOf(const std::string& key) {
+  size_t index = 0;
+  IsIndexKey(key[0] == '_' ? key.substr(1) : key, &index);
+  return static_cast<int64_t>(index);
 }
 
 // Applies `delta` to `*value` (absent when nullopt) forwards (patch) or
@@ -54,7 +69,8 @@ Result<ArrayDelta> ParseArrayDelta(const json& delta, const std::string& path) {
           !(item[2] == 0 || item[2] == kArrayMove)) {
         return Bad(Join(path, key), "only removal or move can be applied at original array indices");
       }
-      if (IsMove(item) && (!item[1].is_number_integer() || item[1].get<int64_t>() < 0)) {
+      if (IsMove(item) && (!item[1].is_number_integer() || item[1].get<int64_t>() < 0 ||
+                           item[1].get<uint64_t>() >= kMaxIndex)) {
         return Bad(Join(path, key), "move target is not an index");
       }
       parsed.removed.emplace_back(index, &item);
@@ -70,28 +86,36 @@ Result<ArrayDelta> ParseArrayDelta(const json& delta, const std::string& path) {
     std::sort(list->begin(), list->end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
   }
+  // Each new index receives one item: an insertion or a move's target.
+  std::vector<size_t> targets;
+  for (const auto& [index, d] : parsed.added) targets.push_back(index);
+  for (const auto& [index, d] : parsed.removed) {
+    if (IsMove(*d)) targets.push_back((*d)[1].get<size_t>());
+  }
+  std::sort(targets.begin(), targets.end());
+  if (std::adjacent_find(targets.begin(), targets.end()) != targets.end()) {
+    return Bad(path, "two items inserted or moved to one index");
+  }
   return parsed;
 }
 
 Status PatchArray(json* array, const json& delta, const std::string& path) {
   if (!array->is_array()) return Bad(path, "an array delta needs an array here");
   TWIN_ASSIGN_OR_RETURN(ArrayDelta parsed, ParseArrayDelta(delta, path));
-  std::vector<size_t> to_remove;
-  for (const auto& [index, d] : parsed.removed) to_remove.push_back(index);
   std::vector<std::pair<size_t, json>> to_insert;
   for (const auto& [index, d] : parsed.added) to_insert.emplace_back(index, (*d)[0]);
   const auto& to_modify = parsed.modified;
   std::sort(to_insert.begin(), to_insert.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   auto& items = array->get_ref<json::array_t&>();
-  for (auto it = to_remove.rbegin(); it != to_remove.rend(); ++it) {
-    if (*it >= items.size()) {
-      return Bad(Join(path, "_" + std::to_string(*it)), "index past the end of the array");
+  for (auto it = parsed.removed.rbegin(); it != parsed.removed.rend(); ++it) {
+    const auto& [index, d] = *it;
+    if (index >= items.size()) {
+      return Bad(Join(path, "_" + std::to_string(index)), "index past the end of the array");
     }
-    json removed = std::move(items[*it]);
-    items.erase(items.begin() + static_cast<long>(*it));
-    const json& d = delta["_" + std::to_string(*it)];
-    if (IsMove(d)) to_insert.emplace_back(d[1].get<size_t>(), std::move(removed));
+    json removed = std::move(items[index]);
+    items.erase(items.begin() + static_cast<long>(index));
+    if (IsMove(*d)) to_insert.emplace_back((*d)[1].get<size_t>(), std::move(removed));
   }
   std::stable_sort(to_insert.begin(), to_insert.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -233,22 +257,24 @@ std::string ReverseArrayIndex(const json& delta, const std::vector<std::string>&
                               const std::string& name, const json& item) {
   if (name[0] == '_') return name.substr(1);
   if (item.is_array() && item.size() == 3 && item[2] == 0) return "_" + name;
-  long reverse_index = std::stol(name);
+  // Every key and move target was checked by ParseArrayDelta: indices below
+  // kMaxIndex, so this arithmetic cannot overflow.
+  int64_t reverse_index = IndexOf(name);
   for (const std::string& key : keys) {
-    const json& d = delta[key];
+    const json& d = delta.at(key);
     if (!d.is_array()) continue;
     if (d.size() == 3 && d[2] == kArrayMove) {
-      const long from = std::stol(key.substr(1));
-      const long to = d[1].get<long>();
-      if (to == std::stol(name)) return std::to_string(from);
+      const int64_t from = IndexOf(key);
+      const int64_t to = d[1].get<int64_t>();
+      if (to == IndexOf(name)) return std::to_string(from);
       if (from <= reverse_index && to > reverse_index) {
         ++reverse_index;
       } else if (from >= reverse_index && to < reverse_index) {
         --reverse_index;
       }
     } else if (d.size() == 3 && d[2] == 0) {
-      if (std::stol(key.substr(1)) <= reverse_index) ++reverse_index;
-    } else if (d.size() == 1 && key[0] != '_' && std::stol(key) <= reverse_index) {
+      if (IndexOf(key) <= reverse_index) ++reverse_index;
+    } else if (d.size() == 1 && key[0] != '_' && IndexOf(key) <= reverse_index) {
       --reverse_index;
     }
   }
@@ -270,13 +296,17 @@ Result<json> Reverse(const json& delta, const std::string& path) {
     }
     return out;
   }
+  if (delta.at("_t") != "a") return Bad(path, "unknown delta type");
+  // Checked as a patch would check it: a member that is not an index, or a
+  // malformed removal or move, is an error, never silently left out.
+  TWIN_RETURN_IF_ERROR(ParseArrayDelta(delta, path).status());
   out["_t"] = "a";
   const std::vector<std::string> keys = ArrayDeltaKeys(delta);
   for (const std::string& key : keys) {
     if (key == "_t") continue;
-    const json& d = delta[key];
+    const json& d = delta.at(key);
     if (key[0] == '_' && d.is_array() && d.size() == 3 && d[2] == kArrayMove) {
-      out["_" + d[1].dump()] = json::array({d[0], std::stol(key.substr(1)), kArrayMove});
+      out["_" + d[1].dump()] = json::array({d[0], IndexOf(key), kArrayMove});
       continue;
     }
     TWIN_ASSIGN_OR_RETURN(json reversed, Reverse(d, path + "." + key));
@@ -324,20 +354,37 @@ void WriteDelta(JsonWriter* w, const json& delta) {
   w->Raw('}');
 }
 
+// The boundary for nlohmann's exceptions (a type error on a hostile delta
+// that a check above missed): never out of a function that returns Result.
+template <class F>
+Result<json> Guarded(F&& body) {
+  try {
+    return body();
+  } catch (const json::exception& e) {
+    return Status::InvalidData(std::string("malformed delta: ") + e.what());
+  }
+}
+
 }  // namespace
 
 Result<json> Patch(json document, const json& delta) {
-  std::optional<json> value(std::move(document));
-  TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kForward));
-  return value ? std::move(*value) : json(nullptr);
+  return Guarded([&]() -> Result<json> {
+    std::optional<json> value(std::move(document));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kForward));
+    return value ? std::move(*value) : json(nullptr);
+  });
 }
 
-Result<json> ReverseDelta(const json& delta) { return Reverse(delta, ""); }
+Result<json> ReverseDelta(const json& delta) {
+  return Guarded([&] { return Reverse(delta, ""); });
+}
 
 Result<json> Unpatch(json document, const json& delta) {
-  std::optional<json> value(std::move(document));
-  TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kBackward));
-  return value ? std::move(*value) : json(nullptr);
+  return Guarded([&]() -> Result<json> {
+    std::optional<json> value(std::move(document));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(&value, delta, "", Direction::kBackward));
+    return value ? std::move(*value) : json(nullptr);
+  });
 }
 
 std::string DeltaToText(const json& delta) {
