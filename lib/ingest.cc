@@ -1,8 +1,10 @@
 #include "lib/ingest.h"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -15,6 +17,10 @@ namespace twin {
 
 using Clock = std::chrono::steady_clock;
 using TopicPartitionKey = std::pair<std::string, int32_t>;
+
+// Dead letters waiting for the broker's acknowledgement, at most.
+constexpr size_t kMaxPendingDeadLetters = 10000;
+constexpr size_t kMaxPendingDeadLetterBytes = size_t{256} << 20;
 
 std::string IngestMetrics::ToPrometheus() const {
   std::string out =
@@ -41,7 +47,27 @@ std::string IngestMetrics::ToPrometheus() const {
   gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
         "gauge", static_cast<double>(lag));
   gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge", store_ok);
+  gauge("twin_ingest_dead_letters_failed_total",
+        "Dead letters that could not be delivered for a reason retrying does not cure.",
+        "counter", static_cast<double>(dead_letters_failed));
+  gauge("twin_ingest_dead_letters_dropped_total",
+        "Dead letters dropped because too many were waiting for the broker.", "counter",
+        static_cast<double>(dead_letters_dropped));
+  gauge("twin_ingest_pending_dead_letters", "Dead letters sent, not yet acknowledged.", "gauge",
+        static_cast<double>(pending_dead_letters));
   return out;
+}
+
+IngestMetrics::Health IngestMetrics::ToHealth() const {
+  if (!store_ok) return {503, R"({"status":"store unavailable"})"};
+  if (dead_letters_failed + dead_letters_dropped > 0) {
+    nlohmann::json body = {{"status", "degraded"},
+                           {"deadLettersFailed", dead_letters_failed},
+                           {"deadLettersDropped", dead_letters_dropped},
+                           {"lastDeadLetterError", last_dead_letter_error}};
+    return {200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
+  return {200, R"({"status":"ok"})"};
 }
 
 // One run of the loop: the Kafka handles and what is not yet flushed or
@@ -55,17 +81,22 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
-  // Dead letters are kept until the broker acknowledges them; a failed
-  // delivery is sent again before any commit.
+  // Dead letters are kept until the broker acknowledges them; a delivery
+  // that failed for a passing reason is sent again before any commit, one
+  // that cannot succeed is given up on (GiveUp).
   void dr_cb(RdKafka::Message& message) override {
     const uint64_t id = reinterpret_cast<uintptr_t>(message.msg_opaque());
     auto it = dead_letter_copies_.find(id);
     if (it == dead_letter_copies_.end()) return;
     if (message.err() == RdKafka::ERR_NO_ERROR) {
+      pending_dead_letter_bytes_ -= it->second.value.size();
       dead_letter_copies_.erase(it);
+    } else if (IsPermanent(message.err())) {
+      GiveUp(it, message.errstr());
     } else {
       it->second.failed = true;
-      spdlog::warn("dead letter delivery failed: {}", message.errstr());
+      spdlog::warn("dead letter delivery failed: {}; it is sent again before the next commit",
+                   message.errstr());
     }
   }
 
@@ -86,6 +117,12 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
     bool failed = false;
   };
   void Send(uint64_t id, const DeadLetterCopy& copy);
+  // A delivery error that no retry can cure: the dead letter is too large
+  // for the producer or the topic, the topic does not exist or is not
+  // allowed. state-rules.md §4: such a dead letter must not stall the
+  // consumer.
+  static bool IsPermanent(RdKafka::ErrorCode err);
+  void GiveUp(std::map<uint64_t, struct DeadLetterCopy>::iterator it, const std::string& error);
   bool Flush();
   bool Commit();
   void UpdateMetrics(const std::function<void(IngestMetrics&)>& f) {
@@ -104,6 +141,7 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   std::map<TopicPartitionKey, int64_t> next_offsets_;  // processed, not committed
   std::set<TopicPartitionKey> assigned_, at_end_;
   std::map<uint64_t, DeadLetterCopy> dead_letter_copies_;  // not yet acknowledged
+  size_t pending_dead_letter_bytes_ = 0;                   // their values
   uint64_t next_dead_letter_id_ = 1;
   bool paused_ = false;
   int failed_flushes_in_a_row_ = 0;
@@ -143,9 +181,20 @@ Status IngestRun::Connect() {
       }
       if (!consumer_only) producer_settings.properties.emplace_back(k, v);
     }
+    // A dead letter is any message the input accepted (state-rules.md §4):
+    // the producer takes as much as the input, plus room for the key and
+    // headers (a message that large may still be over the topic's limit:
+    // then it is given up on, not retried for ever).
+    const size_t max_bytes = std::max<size_t>(1000000, options_.rules.max_message_bytes + 65536);
     TWIN_ASSIGN_OR_RETURN(
         std::unique_ptr<RdKafka::Conf> pconf,
-        MakeKafkaConf(producer_settings, {{"acks", "all"}, {"enable.idempotence", "true"}}));
+        MakeKafkaConf(producer_settings, {{"acks", "all"},
+                                          {"enable.idempotence", "true"},
+                                          {"message.max.bytes", std::to_string(max_bytes)},
+                                          // A dead-letter topic that does not
+                                          // exist holds commits this long
+                                          // (librdkafka's default: 30 s).
+                                          {"topic.metadata.propagation.max.ms", "5000"}}));
     pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
     dead_letters_.reset(RdKafka::Producer::create(pconf.get(), error));
     if (!dead_letters_) return Status::Unavailable("dead-letter producer: " + error);
@@ -214,8 +263,56 @@ void IngestRun::DeadLetter(const RdKafka::Message& message, const std::string& r
   copy.value.assign(static_cast<const char*>(message.payload()), message.len());
   copy.timestamp = message.timestamp().timestamp;
   copy.reason = reason;
+  // Bounded: while the broker does not acknowledge, dead letters wait here,
+  // and past the bound a new one is dropped (counted, and /healthz says so)
+  // rather than held without limit.
+  if (dead_letter_copies_.size() >= kMaxPendingDeadLetters ||
+      pending_dead_letter_bytes_ + copy.value.size() > kMaxPendingDeadLetterBytes) {
+    spdlog::warn("dead letter for {}[{}]@{} dropped: {} dead letters ({} bytes) are already "
+                 "waiting for the broker", copy.source_topic, copy.source_partition,
+                 copy.source_offset, dead_letter_copies_.size(), pending_dead_letter_bytes_);
+    UpdateMetrics([&](IngestMetrics& m) {
+      ++m.dead_letters_dropped;
+      m.last_dead_letter_error = "too many dead letters waiting for the broker";
+    });
+    return;
+  }
+  pending_dead_letter_bytes_ += copy.value.size();
   const uint64_t id = next_dead_letter_id_++;
   Send(id, dead_letter_copies_.emplace(id, std::move(copy)).first->second);
+}
+
+bool IngestRun::IsPermanent(RdKafka::ErrorCode err) {
+  switch (err) {
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+    case RdKafka::ERR__UNKNOWN_TOPIC:
+    case RdKafka::ERR__UNKNOWN_PARTITION:
+    case RdKafka::ERR_TOPIC_EXCEPTION:
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_INVALID_RECORD:
+    case RdKafka::ERR_POLICY_VIOLATION:
+    case RdKafka::ERR__INVALID_ARG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void IngestRun::GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const std::string& error) {
+  const DeadLetterCopy& copy = it->second;
+  spdlog::warn("dead letter for {}[{}]@{} ({}, {} bytes) cannot be delivered to {}: {}; it is "
+               "counted and passed, and its offset is committed",
+               copy.source_topic, copy.source_partition, copy.source_offset, copy.reason,
+               copy.value.size(), options_.dead_letter_topic, error);
+  UpdateMetrics([&](IngestMetrics& m) {
+    ++m.dead_letters_failed;
+    m.last_dead_letter_error = error;
+  });
+  pending_dead_letter_bytes_ -= copy.value.size();
+  dead_letter_copies_.erase(it);
 }
 
 void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
@@ -233,8 +330,14 @@ void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
     if (err == RdKafka::ERR_NO_ERROR) return;  // the producer owns headers now
     if (err != RdKafka::ERR__QUEUE_FULL) {
       delete headers;
-      dead_letter_copies_[id].failed = true;
-      spdlog::warn("dead letter not sent: {}", RdKafka::err2str(err));
+      auto it = dead_letter_copies_.find(id);
+      if (IsPermanent(err)) {
+        GiveUp(it, RdKafka::err2str(err));
+      } else {
+        it->second.failed = true;
+        spdlog::warn("dead letter not sent: {}; it is sent again before the next commit",
+                     RdKafka::err2str(err));
+      }
       return;
     }
     dead_letters_->poll(100);
@@ -297,13 +400,18 @@ bool IngestRun::Commit() {
   // Rejections must be in the dead-letter topic before their offsets are
   // committed.
   if (dead_letters_) {
-    for (auto& [id, copy] : dead_letter_copies_) {
+    // Send may give a copy up (erase it): step past it first.
+    for (auto it = dead_letter_copies_.begin(); it != dead_letter_copies_.end();) {
+      const uint64_t id = it->first;
+      DeadLetterCopy& copy = it->second;
+      ++it;
       if (copy.failed) {
         copy.failed = false;
         Send(id, copy);
       }
     }
     for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i) dead_letters_->flush(100);
+    UpdateMetrics([&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
     if (!dead_letter_copies_.empty()) {
       spdlog::warn("{} dead letters not acknowledged; not committing",
                    dead_letter_copies_.size());

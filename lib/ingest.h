@@ -51,8 +51,23 @@ struct IngestMetrics {
   double last_batch_ms = 0;
   int64_t lag = 0;  // messages behind the end of the assigned partitions
   bool store_ok = true;
+  // Dead letters given up on (state-rules.md §4): a delivery that retrying
+  // cannot cure (too large, no such topic, not authorised), or one past the
+  // bound on unacknowledged dead letters. Their offsets are committed all the
+  // same: bad input never stalls the consumer.
+  uint64_t dead_letters_failed = 0;
+  uint64_t dead_letters_dropped = 0;
+  std::string last_dead_letter_error;
+  uint64_t pending_dead_letters = 0;
 
   std::string ToPrometheus() const;
+  // /healthz: 503 while the store is unreachable; 200 "degraded" (with the
+  // reason) once a dead letter was given up on; else 200 "ok".
+  struct Health {
+    int code;
+    std::string body;  // JSON
+  };
+  Health ToHealth() const;
 };
 
 class Ingestor {

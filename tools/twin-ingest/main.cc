@@ -51,9 +51,8 @@ int main(int argc, char** argv) {
         metrics, {{"/metrics", [&](const auto&) { return twin::HttpResponse{200, "text/plain; version=0.0.4",
                                                                 ingestor.Metrics().ToPrometheus(), {}}; }},
                   {"/healthz", [&](const auto&) {
-                     const bool ok = ingestor.Metrics().store_ok;
-                     return twin::HttpResponse{ok ? 200 : 503, "application/json",
-                                               ok ? "{\"status\":\"ok\"}" : "{\"status\":\"store unavailable\"}", {}};
+                     const twin::IngestMetrics::Health health = ingestor.Metrics().ToHealth();
+                     return twin::HttpResponse{health.code, "application/json", health.body, {}};
                    }}});
     if (!server.ok()) return twin::cli::ExitCodeFor(kTool, server.status());
     spdlog::info("metrics on port {}", (*server)->port());
