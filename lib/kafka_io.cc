@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -39,16 +40,48 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settin
   std::string error;
   for (const auto& [key, value] : all) {
     if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      // librdkafka's message quotes the value: not for a secret.
+      if (IsSecretProperty(key)) error = "invalid value (not shown: a secret)";
       return Status::InvalidArgument("Kafka property '" + key + "': " + error);
     }
   }
   return conf;
 }
 
+bool IsSecretProperty(std::string_view key) {
+  for (std::string_view word : {"password", "secret", "sasl.jaas", "key.pem", "token"}) {
+    if (key.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("Kafka config file '" + path + "': cannot be read");
+  KafkaProperties properties;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos || line[start] == '#') continue;
+    const size_t end = line.find_last_not_of(" \t\r");
+    const std::string text = line.substr(start, end - start + 1);
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      // The line may hold a secret: named by its number only.
+      return Status::InvalidArgument("Kafka config file '" + path + "', line " +
+                                     std::to_string(number) + ": expected key=value");
+    }
+    properties.emplace_back(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return properties;
+}
+
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return Status::InvalidArgument("-X expects key=value, got '" + text + "'");
+    return Status::InvalidArgument("-X expects key=value, got '" +
+                                   (IsSecretProperty(text) ? std::string("(a secret)") : text) +
+                                   "'");
   }
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,15 @@ using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 // InvalidArgument names a property librdkafka refuses.
 Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settings,
                                                      const KafkaProperties& defaults = {});
+
+// Whether a librdkafka property holds a secret (sasl.password,
+// ssl.key.password, ...): its value is never put in an error or a log.
+bool IsSecretProperty(std::string_view key);
+
+// The properties of a kcat-style config file (-F, KAFKA_CONFIG_FILE): one
+// key=value a line, '#' comments and blank lines skipped, in order. Errors
+// name the file and a line's number, never its text (it may be a secret).
+Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path);
 
 // Parses "key=value" (a -X argument).
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text);

@@ -1,5 +1,7 @@
 #include "lib/redis_store.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <map>
 #include <random>
@@ -84,6 +86,17 @@ RedisStore::RedisStore(std::unique_ptr<RedisClient> client, std::string city_id,
       city_id_(std::move(city_id)),
       prefix_("twin:{" + city_id_ + "}:"),
       options_(options) {}
+
+Status RedisStore::CheckCityId(std::string_view city_id) {
+  const bool ok = !city_id.empty() && city_id.size() <= 128 &&
+                  std::all_of(city_id.begin(), city_id.end(), [](char c) {
+                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                  });
+  if (ok) return Status::Ok();
+  return Status::InvalidArgument("city id '" + std::string(city_id.substr(0, 128)) +
+                                 "': use 1 to 128 letters, digits, '.', '_' and '-'");
+}
 
 std::string RedisStore::Key(std::string_view part) const {
   return prefix_ + std::string(part);

@@ -40,8 +40,15 @@ struct RedisStoreOptions {
 
 class RedisStore : public StateStore {
  public:
+  // `city_id` must pass CheckCityId: it becomes part of key names, a hash
+  // tag and SCAN patterns.
   RedisStore(std::unique_ptr<RedisClient> client, std::string city_id,
              RedisStoreOptions options = {});
+
+  // cli.md: a city id is 1 to 128 letters, digits, '.', '_' and '-'. Anything
+  // else ('*', '?', '[', '{', '}', ':', space) would be a glob in SCAN MATCH,
+  // break the {hash tag} or reach another city's keys: InvalidArgument.
+  static Status CheckCityId(std::string_view city_id);
 
   Status Replace(const CityState& state) override;
   Result<StoredState> Read() override;

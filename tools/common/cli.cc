@@ -42,10 +42,16 @@ void AddKafkaOptions(CLI::App* app, KafkaFlags* flags) {
   app->add_option("-X", flags->properties,
                   "librdkafka property key=value (repeatable): security, compression...")
       ->allow_extra_args(false);  // one value per -X, like kcat
+  app->add_option("-F", flags->config_file,
+                  "librdkafka properties from FILE, key=value a line (kcat's -F); -X wins")
+      ->envname("KAFKA_CONFIG_FILE");
 }
 
 Result<KafkaSettings> ResolveKafka(const KafkaFlags& flags) {
   KafkaSettings settings = flags.settings;
+  if (!flags.config_file.empty()) {
+    TWIN_ASSIGN_OR_RETURN(settings.properties, ReadKafkaConfigFile(flags.config_file));
+  }
   for (const std::string& property : flags.properties) {
     TWIN_ASSIGN_OR_RETURN(auto pair, ParseKafkaProperty(property));
     settings.properties.push_back(std::move(pair));
@@ -75,13 +81,19 @@ Result<RedisUrl> ResolveRedisUrl(const RedisFlags& flags) {
 
 void AddCityOption(CLI::App* app, std::string* city_id) {
   *city_id = std::string(kDefaultCityId);
-  app->add_option("--city-id", *city_id, "the city's namespace in Redis")
+  app->add_option("--city-id", *city_id,
+                  "the city's namespace in Redis: letters, digits, '.', '_', '-'")
       ->envname("CITY_ID")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        Status status = RedisStore::CheckCityId(value);
+        return status.ok() ? std::string() : std::string(status.message());
+      });
 }
 
 Result<std::unique_ptr<StateStore>> OpenStore(const RedisFlags& flags,
                                               const std::string& city_id) {
+  TWIN_RETURN_IF_ERROR(RedisStore::CheckCityId(city_id));
   TWIN_ASSIGN_OR_RETURN(RedisUrl url, ResolveRedisUrl(flags));
   spdlog::debug("connecting to {} for city '{}'", url.Display(), city_id);
   TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RedisClient> client, RedisClient::Connect(url));

@@ -41,9 +41,12 @@ void AddCommonOptions(CLI::App* app, LogOptions* log);
 
 // -b/--brokers (env KAFKA_BROKERS), --client-id (env KAFKA_CLIENT_ID) and
 // -X key=value (repeatable), librdkafka properties passed through.
+// -F FILE (env KAFKA_CONFIG_FILE): properties from a kcat-style file, so
+// that secrets need not be on the command line; -X wins over the file.
 struct KafkaFlags {
   KafkaSettings settings;
   std::vector<std::string> properties;
+  std::string config_file;
 };
 void AddKafkaOptions(CLI::App* app, KafkaFlags* flags);
 // The settings with the -X properties parsed in.
