@@ -349,29 +349,53 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   if (last == cursor) return read;
   const auto& entries = (*replies)[1].elements;
   // The feed was trimmed past the reader, or the store was reset.
-  if (last < cursor || entries.empty() ||
+  if (last < cursor || entries.empty() || entries[0].elements.empty() ||
       ParseU64(entries[0].elements[0].str) != cursor + 1) {
     read.reload = true;
     read.cursor = last;
     return read;
   }
   for (const RedisReply& entry : entries) {
-    read.cursor = ParseU64(entry.elements[0].str);
-    const auto& fields = entry.elements[1].elements;
-    if (fields.size() < 2 || fields[0].str == "reload") {
+    const bool shaped = entry.elements.size() >= 2 && entry.elements[1].elements.size() >= 2;
+    const auto* fields = shaped ? &entry.elements[1].elements : nullptr;
+    // A reload entry, or one this reader cannot follow (written by hand, by
+    // another version): read the whole state again rather than stop.
+    if (!shaped || (*fields)[0].str == "reload" ||
+        !ParseFeedChanges((*fields)[1].str, &read.new_districts, &read.changed)) {
       read.reload = true;
       read.cursor = last;
       return read;
     }
-    TWIN_ASSIGN_OR_RETURN(Json changes, ParseStored(fields[1].str, Key("feed")));
-    for (const Json& d : changes["d"]) read.new_districts.push_back(d.get<std::string>());
-    for (const Json& e : changes["e"]) {
-      std::optional<EntityKind> kind = EntityKindFromName(e[0].get<std::string>());
-      if (!kind) return Status::InvalidData(Key("feed") + ": unknown kind in entry");
-      read.changed.push_back({*kind, e[1].get<std::string>(), e[2].get<std::string>()});
-    }
+    read.cursor = ParseU64(entry.elements[0].str);
   }
   return read;
+}
+
+bool RedisStore::ParseFeedChanges(std::string_view text, std::vector<std::string>* districts,
+                                  std::vector<EntityRef>* changed) {
+  Json changes;
+  if (!ParseJson(text, &changes) || !changes.is_object()) return false;
+  const auto d = changes.find("d");
+  const auto e = changes.find("e");
+  if (d == changes.end() || e == changes.end() || !d->is_array() || !e->is_array()) return false;
+  std::vector<std::string> new_districts;
+  std::vector<EntityRef> refs;
+  for (const Json& id : *d) {
+    if (!id.is_string()) return false;
+    new_districts.push_back(id.get<std::string>());
+  }
+  for (const Json& ref : *e) {
+    if (!ref.is_array() || ref.size() != 3 || !ref[0].is_string() || !ref[1].is_string() ||
+        !ref[2].is_string()) {
+      return false;
+    }
+    std::optional<EntityKind> kind = EntityKindFromName(ref[0].get<std::string>());
+    if (!kind) return false;
+    refs.push_back({*kind, ref[1].get<std::string>(), ref[2].get<std::string>()});
+  }
+  districts->insert(districts->end(), new_districts.begin(), new_districts.end());
+  changed->insert(changed->end(), refs.begin(), refs.end());
+  return true;
 }
 
 Result<EntityValues> RedisStore::ReadEntities(const std::vector<EntityRef>& refs) {

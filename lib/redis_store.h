@@ -63,6 +63,13 @@ class RedisStore : public StateStore {
   // The hash field of an entity (see the layout above).
   static std::string Field(const EntityRef& ref);
 
+  // Parses the "changes" value of a feed entry, {"d":[ids],"e":[[kind,
+  // district, id],...]}, appending to *districts and *changed. Returns false,
+  // appending nothing, for anything else (ReadFeed then forces a reload).
+  // Pure; any bytes.
+  static bool ParseFeedChanges(std::string_view text, std::vector<std::string>* districts,
+                               std::vector<EntityRef>* changed);
+
  private:
   Status Context(const Status& status, std::string_view what) const;
 

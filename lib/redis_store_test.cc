@@ -184,6 +184,42 @@ TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {
   CHECK(after_load->reload);
 }
 
+TEST_CASE("a feed entry that is not a change list forces a reload, never an exception") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto store = Store(server, "c1");
+  REQUIRE(store->Replace(SmallCity()).ok());
+  const uint64_t cursor = store->Read()->cursor;
+  auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(raw.ok());
+  // Written by hand: a change whose id is a number (get<std::string> threw).
+  const std::string next = std::to_string(cursor + 1);
+  REQUIRE((*raw)->Command({"XADD", "twin:{c1}:feed", next + "-1", "changes",
+                           R"({"d":[],"e":[["sensors","d1",7]]})"}).ok());
+  REQUIRE((*raw)->Command({"SET", "twin:{c1}:seq", next}).ok());
+  Result<FeedRead> read = store->ReadFeed(cursor, 100);
+  REQUIRE(read.ok());
+  CHECK(read->reload);
+  CHECK(read->cursor == cursor + 1);
+}
+
+TEST_CASE("ParseFeedChanges takes exactly the change-list shape") {
+  std::vector<std::string> districts;
+  std::vector<EntityRef> changed;
+  CHECK(RedisStore::ParseFeedChanges(R"({"d":["d9"],"e":[["sensors","d1","s1"],["buses","","b1"]]})",
+                                     &districts, &changed));
+  CHECK(districts == std::vector<std::string>{"d9"});
+  REQUIRE(changed.size() == 2);
+  CHECK(changed[1].kind == EntityKind::kBus);
+  for (const char* bad : {"", "[]", "{}", R"({"d":{},"e":[]})", R"({"d":[1],"e":[]})",
+                          R"({"d":[],"e":[["sensors","d1"]]})", R"({"d":[],"e":[["nope","d","i"]]})",
+                          R"({"d":[],"e":[["sensors","d1","s"],7]})", "{\"d\":[],\"e\":[\"\xff\"]}"}) {
+    INFO(bad);
+    CHECK_FALSE(RedisStore::ParseFeedChanges(bad, &districts, &changed));
+  }
+  CHECK(changed.size() == 2);  // nothing appended by a refusal
+}
+
 TEST_CASE("the cost of a write does not depend on the city: only its entities are sent") {
   testing::RedisServer server;
   REQUIRE(server.Start().ok());
