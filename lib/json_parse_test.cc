@@ -43,6 +43,12 @@ TEST_CASE("NestsDeeperThan counts containers outside strings") {
   CHECK_FALSE(NestsDeeperThan("]]]]", 0));  // unbalanced text stays in bounds
 }
 
+TEST_CASE("empty text, even a null view, is not JSON") {
+  nlohmann::json out;
+  CHECK_FALSE(ParseJson(std::string_view(), &out));
+  CHECK_FALSE(ParseJson("", &out));
+}
+
 TEST_CASE("ParseJson refuses a document nested deeper than the document limit") {
   nlohmann::json out;
   const std::string at_limit = std::string(kDocumentMaxDepth, '[') + std::string(kDocumentMaxDepth, ']');

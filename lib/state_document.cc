@@ -299,7 +299,9 @@ Result<Json> ParseJsonText(std::string_view text) {
   if (ParseJson(text, &parsed)) return parsed;
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and also out_of_range for a number like 1e400 (found by
+    // tape_fuzz: it escaped this Result function).
     // e.what() is "[json.exception.parse_error.101] parse error at line 1,
     // column 5: ..."; keep the part after the bracketed id.
     std::string what = e.what();
