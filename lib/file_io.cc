@@ -1,6 +1,7 @@
 #include "lib/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -72,9 +73,14 @@ Status WriteOutput(const std::string& path, std::string_view content,
     if (!stdout_stream) return Status::IoError("writing stdout failed");
     return Status::Ok();
   }
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus("cannot create", temp);
+  // A name no one can guess, created exclusively (mkstemp: O_CREAT|O_EXCL),
+  // so that a link planted beside the output is never followed. Once it
+  // was "<path>.tmp.<pid>", opened with O_TRUNC: a symlink of that name
+  // made twin overwrite its target.
+  std::string temp = path + ".tmp.XXXXXX";
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot create", path + ".tmp.*");
+  ::fchmod(fd, 0644);  // mkstemp's 0600 would make a saved snapshot private
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);

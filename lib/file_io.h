@@ -30,7 +30,8 @@ struct InputFile {
 };
 Result<InputFile> OpenInput(const std::string& path, std::istream& stdin_stream);
 
-// Writes `content` to `path` atomically (temporary file, fsync, rename), or
+// Writes `content` to `path` atomically (a temporary file of an unguessable
+// name created exclusively beside it, fsync, rename; mode 0644), or
 // to `stdout_stream` when path is "-" or empty.
 Status WriteOutput(const std::string& path, std::string_view content,
                    std::ostream& stdout_stream);
