@@ -103,7 +103,9 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
  private:
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
   Status Connect();
-  void LoadState();
+  void LoadState(const std::vector<RdKafka::TopicPartition*>& partitions);
+  // Whether the group has a committed offset for any of `partitions`.
+  bool HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions);
   void Handle(const RdKafka::Message& message);
   void DeadLetter(const RdKafka::Message& message, const std::string& reason);
   struct DeadLetterCopy {
@@ -145,6 +147,11 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   uint64_t next_dead_letter_id_ = 1;
   bool paused_ = false;
   int failed_flushes_in_a_row_ = 0;
+  // The city was in the store when last read, or this run wrote it: a flush
+  // must then find it there (ChangeBatch::city_must_exist).
+  bool city_seen_ = false;
+  // Set when the run must stop without committing: the store lost its state.
+  Status fatal_ = Status::Ok();
 };
 
 namespace {
@@ -206,18 +213,29 @@ Status IngestRun::Connect() {
   return Status::Ok();
 }
 
-void IngestRun::LoadState() {
+void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partitions) {
   // The store is the truth for entities another member may have written:
   // read it whenever partitions are assigned, retrying while Redis is down.
   for (int attempt = 0; !Stopping(); ++attempt) {
     Result<StoredState> stored = owner_->store_->Read();
     if (stored.ok()) {
       state_ = std::move(stored->state);
+      city_seen_ = true;
       return;
     }
     if (stored.status().code() == StatusCode::kNotFound) {
+      if (HasCommits(partitions) && !options_.accept_empty_store) {
+        fatal_ = Status::NotFound(
+            "Redis holds no state for city '" + options_.city_id + "', but group '" +
+            options_.group_id + "' has committed offsets: the state they cover is gone "
+            "(Redis restarted without persistence?). Restore it with `twin-snapshot load "
+            "CITY.json` and `twin-replay rebuild --base CITY.json --into-redis`, or start "
+            "with --accept-empty-store to build from the committed offsets on");
+        return;
+      }
       state_ = CityState();
       state_.city_id = options_.city_id;
+      city_seen_ = false;
       return;
     }
     spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
@@ -225,10 +243,23 @@ void IngestRun::LoadState() {
   }
 }
 
+bool IngestRun::HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::vector<RdKafka::TopicPartition*> copy;
+  for (const auto* tp : partitions) {
+    copy.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
+  }
+  bool any = false;
+  if (consumer_->committed(copy, 10000) == RdKafka::ERR_NO_ERROR) {
+    for (const auto* tp : copy) any = any || tp->offset() >= 0;
+  }
+  RdKafka::TopicPartition::destroy(copy);
+  return any;
+}
+
 void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                              std::vector<RdKafka::TopicPartition*>& partitions) {
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-    LoadState();
+    LoadState(partitions);
     changed_.clear();
     created_.clear();
     consumer->assign(partitions);
@@ -367,10 +398,23 @@ void IngestRun::Handle(const RdKafka::Message& message) {
 }
 
 bool IngestRun::Flush() {
+  // After a refusal (the store lost the city) nothing is written, not even
+  // by the revoke that close() runs: that would start a partial city.
+  if (!fatal_.ok()) return false;
   const auto start = Clock::now();
   if (!changed_.empty() || !created_.empty()) {
     ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);
+    batch.city_must_exist = city_seen_;
     Status status = owner_->store_->Write(batch);
+    if (status.code() == StatusCode::kNotFound) {
+      // state-rules.md §4: never build a partial city on a store that lost
+      // its state. Stop without committing: the offsets since the last flush
+      // stay where they were, and a restart refuses until it is restored.
+      fatal_ = Status::NotFound(status.message() + "; stopping without committing. Restore "
+                                "the city with `twin-snapshot load CITY.json` and `twin-replay "
+                                "rebuild --base CITY.json --into-redis`, then start again");
+      return false;
+    }
     if (!status.ok()) {
       ++failed_flushes_in_a_row_;
       spdlog::warn("flush of {} entities failed ({}); keeping them", changed_.size(), status.message());
@@ -390,6 +434,7 @@ bool IngestRun::Flush() {
                   std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     changed_.clear();
     created_.clear();
+    city_seen_ = true;
   }
   failed_flushes_in_a_row_ = 0;
   UpdateMetrics([&](IngestMetrics& m) { m.pending_entities = 0; });
@@ -456,7 +501,7 @@ Status IngestRun::Run() {
   size_t in_batch = 0;
   uint64_t total = 0;
   int flush_backoff_ms = options_.flush_interval_ms;
-  while (!Stopping()) {
+  while (!Stopping() && fatal_.ok()) {
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
@@ -516,6 +561,11 @@ Status IngestRun::Run() {
       spdlog::info("every assigned partition read to its end");
       break;
     }
+  }
+  if (!fatal_.ok()) {
+    consumer_->close();
+    spdlog::info("stopped after {} messages", total);
+    return fatal_;
   }
   // Orderly stop: final flush and commit, retried for a while. The consumer
   // keeps being served meanwhile: a rebalance (another member leaving, say)

@@ -35,6 +35,10 @@ struct IngestOptions {
   std::string dead_letter_topic = "twin.deadletter";  // empty: none
   RuleOptions rules;
   bool exit_at_end = false;
+  // Start on a store that holds no city although the group has committed
+  // offsets: the state those offsets cover is gone (Redis restarted without
+  // persistence). Without it, Run() refuses, naming the ways to restore it.
+  bool accept_empty_store = false;
   // Above this many unflushed changed entities (Redis down), consumption
   // pauses until a flush succeeds.
   size_t max_pending_entities = 200000;

@@ -24,6 +24,9 @@ std::string PublishMetrics::ToPrometheus() const {
            "\n" + name + " " + PrometheusNumber(v) + "\n";
   };
   metric("twin_publish_full_total", "state.full messages acknowledged.", "counter", full);
+  metric("twin_publish_store_has_city",
+         "0 while the store holds no state for the city: nothing is published.", "gauge",
+         store_has_city);
   metric("twin_publish_incremental_total", "state.incremental messages acknowledged.",
          "counter", incremental);
   metric("twin_publish_failures_total", "Publishes the broker refused or lost.", "counter",
@@ -158,10 +161,25 @@ Status PublishRun::Connect() {
 
 bool PublishRun::Reload() {
   Result<StoredState> stored = owner_->store_->Read();
-  const bool empty = stored.status().code() == StatusCode::kNotFound;
-  if (!stored.ok() && !empty) {
+  if (stored.status().code() == StatusCode::kNotFound) {
+    // state-rules.md §3: never publish a city the store has lost (an empty
+    // state.full would wipe every consumer's state). Said once an episode.
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (owner_->metrics_.store_has_city) {
+      spdlog::warn("the store holds no state for city '{}' (Redis restarted empty, or no city "
+                   "loaded yet): publishing nothing until it is back", options_.city_id);
+    }
+    owner_->metrics_.store_has_city = false;
+    return false;
+  }
+  if (!stored.ok()) {
     spdlog::warn("cannot read the state: {}", stored.status().message());
     return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (!owner_->metrics_.store_has_city) spdlog::info("the city is back in the store");
+    owner_->metrics_.store_has_city = true;
   }
   // The next delta diffs whole documents, so the last one needs its text:
   // rendered now, while the mirror still leads back to it, or else (a
@@ -174,21 +192,13 @@ bool PublishRun::Reload() {
     }
   }
   ranks_.Clear();  // before the old maps go
-  if (empty) {  // no state yet: an empty city
-    mirror_ = CityState();
-    mirror_.city_id = options_.city_id;
-    cursor_ = 0;
-  } else {
-    mirror_ = std::move(stored->state);
-    cursor_ = stored->cursor;
-  }
+  mirror_ = std::move(stored->state);
+  cursor_ = stored->cursor;
   changes_.Clear();
   whole_diff_ = true;
   ranks_.Prepare(mirror_);  // here, not in the first tick
-  if (!empty) {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    ++owner_->metrics_.reloads;
-  }
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  ++owner_->metrics_.reloads;
   return true;
 }
 
@@ -436,6 +446,12 @@ Status PublishRun::Run() {
   TWIN_RETURN_IF_ERROR(Connect());
   for (int attempt = 0; !Reload(); ++attempt) {
     if (Stopping()) return Status::Ok();
+    if (options_.once) {
+      return owner_->Metrics().store_has_city
+                 ? Status::Unavailable("cannot read the state of city '" + options_.city_id + "'")
+                 : Status::NotFound("the store holds no state for city '" + options_.city_id +
+                                    "': nothing to publish");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
   // The first document is a state.full, at start. --once tries once (a

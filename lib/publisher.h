@@ -92,6 +92,9 @@ struct PublishMetrics {
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
   double last_publish_ms = 0;  // tick start (feed read) to the broker's ack
+  // False while the store holds no state for the city (Redis restarted
+  // empty, say): nothing is published then (state-rules.md §3).
+  bool store_has_city = true;
   std::string ToPrometheus() const;
 };
 

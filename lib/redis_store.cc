@@ -136,6 +136,21 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     }
     w.Raw("]}");
   }
+  // A writer that has seen the city: the city must still be there. WATCHed,
+  // so that a city removed between this check and EXEC (a load's switch)
+  // aborts the transaction; a Redis that restarted in between dropped the
+  // connection, and the WATCH with it, so EXEC fails too.
+  if (batch.city_must_exist) {
+    Result<std::vector<RedisReply>> check =
+        client_->Pipeline({{"WATCH", Key("meta")}, {"EXISTS", Key("meta")}});
+    if (!check.ok()) return Context(check.status(), "write to");
+    if ((*check)[1].integer == 0) {
+      (void)client_->Command({"UNWATCH"});
+      return Status::NotFound("the state of city '" + city_id_ +
+                              "' is gone from Redis (restarted without persistence?): "
+                              "nothing written");
+    }
+  }
   // One transaction: MULTI, the HSETs (native commands, in chunks), the feed
   // script, EXEC. Redis runs it without interleaving other clients, so a
   // reader sees all of the batch or none of it.
@@ -162,6 +177,11 @@ Status RedisStore::Write(const ChangeBatch& batch) {
   Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
   if (!replies.ok()) return Context(replies.status(), "write to");
   const RedisReply& exec = replies->back();
+  if (exec.type == RedisReply::Type::kNil) {
+    return Context(Status::Unavailable("the city changed during the write (a load?); "
+                                       "nothing written"),
+                   "write to");
+  }
   if (exec.type != RedisReply::Type::kArray) {
     // EXECABORT: a command was refused while queuing (OOM, say); nothing ran.
     for (const RedisReply& reply : *replies) {

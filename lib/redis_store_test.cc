@@ -203,6 +203,27 @@ TEST_CASE("a feed entry that is not a change list forces a reload, never an exce
   CHECK(read->cursor == cursor + 1);
 }
 
+TEST_CASE("a writer that saw the city writes nothing once Redis has lost it") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto store = Store(server, "c1");
+  CityState city = SmallCity();
+  REQUIRE(store->Replace(city).ok());
+  ChangeBatch batch = Apply(&city, Topic::kTransportGps, R"({"busId":"after-loss"})");
+  batch.city_must_exist = true;
+  auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(raw.ok());
+  REQUIRE((*raw)->Command({"FLUSHALL"}).ok());  // as a restart without persistence
+  Status status = store->Write(batch);
+  CHECK(status.code() == StatusCode::kNotFound);
+  CHECK((*raw)->Command({"DBSIZE"})->integer == 0);  // not a partial city
+  CHECK(store->Read().status().code() == StatusCode::kNotFound);
+  // A writer that never saw the city (a first start) still creates it.
+  batch.city_must_exist = false;
+  REQUIRE(store->Write(batch).ok());
+  CHECK(store->Read().ok());
+}
+
 TEST_CASE("ParseFeedChanges takes exactly the change-list shape") {
   std::vector<std::string> districts;
   std::vector<EntityRef> changed;

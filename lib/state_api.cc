@@ -74,6 +74,9 @@ std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publi
          return Error(404, "no district '" + m.at(1) + "'");
        })},
       {"/healthz", [publisher](const auto&) {
+         if (!publisher->Metrics().store_has_city) {
+           return Error(503, "the store holds no state for the city: publishing nothing");
+         }
          return publisher->Last() ? HttpResponse{200, "application/json", "{\"status\":\"ok\"}", {}}
                                   : Error(503, "nothing published yet");
        }},

@@ -29,6 +29,11 @@ namespace twin {
 // created since the last flush, and the state's timestamp.
 struct ChangeBatch {
   Micros timestamp = 0;
+  // Set by a writer that has seen the city in the store (it loaded it, or
+  // wrote to it): Write then refuses with NotFound, writing nothing, when
+  // the city's state is gone (Redis restarted without persistence), instead
+  // of starting a partial city (state-rules.md §4).
+  bool city_must_exist = false;
   std::vector<std::pair<std::string, std::string>> new_districts;  // id, meta
   std::vector<std::pair<EntityRef, std::string>> entities;         // ref, JSON
 

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
                  "reject larger messages")->capture_default_str();
   app.add_flag("--exit-at-end", options.exit_at_end,
                "stop once every assigned partition is read to its end");
+  app.add_flag("--accept-empty-store", options.accept_empty_store,
+               "start although Redis holds no city and the group has commits (its state "
+               "is lost: build from the commits on)");
   app.add_option("--metrics", metrics, "serve /metrics and /healthz here (host:port)")
       ->capture_default_str();
 
