@@ -22,6 +22,20 @@ using TopicPartitionKey = std::pair<std::string, int32_t>;
 constexpr size_t kMaxPendingDeadLetters = 10000;
 constexpr size_t kMaxPendingDeadLetterBytes = size_t{256} << 20;
 
+Status Ingestor::CheckOptions(const IngestOptions& options) {
+  // The rebalance callback uses the eager assign and unassign; with a
+  // cooperative assignor it would have to use incremental ones, and would
+  // misbehave silently. Refused until supported (issue 18, path 6).
+  for (const auto& [key, value] : options.kafka.properties) {
+    if (key == "partition.assignment.strategy" && value.find("cooperative") != std::string::npos) {
+      return Status::InvalidArgument(
+          "-X partition.assignment.strategy=" + value + ": twin-ingest supports the eager "
+          "assignors (range, roundrobin), not cooperative-sticky");
+    }
+  }
+  return Status::Ok();
+}
+
 std::string IngestMetrics::ToPrometheus() const {
   std::string out =
       "# HELP twin_ingest_messages_total Input messages by topic and outcome.\n"
@@ -150,6 +164,8 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   // The city was in the store when last read, or this run wrote it: a flush
   // must then find it there (ChangeBatch::city_must_exist).
   bool city_seen_ = false;
+  // The store was read since the last assignment (LoadState finished).
+  bool state_read_ = true;
   // Set when the run must stop without committing: the store lost its state.
   Status fatal_ = Status::Ok();
 };
@@ -168,6 +184,7 @@ Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options
 }  // namespace
 
 Status IngestRun::Connect() {
+  TWIN_RETURN_IF_ERROR(Ingestor::CheckOptions(options_));
   TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, ConsumerConf(options_));
   std::string error;
   conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error);
@@ -216,11 +233,16 @@ Status IngestRun::Connect() {
 void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partitions) {
   // The store is the truth for entities another member may have written:
   // read it whenever partitions are assigned, retrying while Redis is down.
+  // Until it is read, nothing may be flushed: an assignment during shutdown
+  // once merged onto the old in-memory copy and wrote it whole (issue 18,
+  // path 3).
+  state_read_ = false;
   for (int attempt = 0; !Stopping(); ++attempt) {
     Result<StoredState> stored = owner_->store_->Read();
     if (stored.ok()) {
       state_ = std::move(stored->state);
       city_seen_ = true;
+      state_read_ = true;
       return;
     }
     if (stored.status().code() == StatusCode::kNotFound) {
@@ -236,6 +258,7 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
       state_ = CityState();
       state_.city_id = options_.city_id;
       city_seen_ = false;
+      state_read_ = true;
       return;
     }
     spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
@@ -401,6 +424,11 @@ bool IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.
   if (!fatal_.ok()) return false;
+  if (!state_read_ && (!changed_.empty() || !created_.empty())) {
+    spdlog::warn("the state was not read since the last assignment: {} changes not written",
+                 changed_.size());
+    return false;
+  }
   const auto start = Clock::now();
   if (!changed_.empty() || !created_.empty()) {
     ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);

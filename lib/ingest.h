@@ -76,6 +76,10 @@ struct IngestMetrics {
 
 class Ingestor {
  public:
+  // What Run() would refuse at once: a cooperative partition assignor (the
+  // rebalance handling is eager). InvalidArgument names the setting.
+  static Status CheckOptions(const IngestOptions& options);
+
   Ingestor(IngestOptions options, StateStore* store) : options_(std::move(options)), store_(store) {}
 
   // Consumes until `stop` is set (or, with exit_at_end, until every

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
                  options.kafka.brokers, options.group_id, url.Display(), options.city_id,
                  options.batch_size, options.flush_interval_ms,
                  options.dead_letter_topic.empty() ? "off" : options.dead_letter_topic, metrics);
+    if (twin::Status checked = twin::Ingestor::CheckOptions(options); !checked.ok()) {
+      std::cerr << kTool << ": " << checked.message() << "\n";
+      return twin::cli::kExitUsage;
+    }
     auto store = twin::cli::OpenStore(flags.redis, options.city_id);
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
     twin::Ingestor ingestor(options, store->get());
