@@ -1,6 +1,8 @@
 #include "lib/redis_store.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <charconv>
 #include <map>
@@ -29,9 +31,14 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV
 return seq
 )lua";
 
-// KEYS: (staging, live) pairs, then seq, feed. ARGV: pair count, feed cap.
+// KEYS: (staging, live) pairs, then seq, feed, the load lock. ARGV: pair
+// count, feed cap, the load's nonce. Switches only while the load holds the
+// lock, and releases it.
 constexpr const char* kSwitchScript = R"lua(
 local n = tonumber(ARGV[1])
+if redis.call('GET', KEYS[2 * n + 3]) ~= ARGV[3] then
+  return redis.error_reply('LOCKLOST this load no longer holds the load lock')
+end
 for p = 0, n - 1 do
   local staging, live = KEYS[2 * p + 1], KEYS[2 * p + 2]
   if redis.call('EXISTS', staging) == 1 then
@@ -42,8 +49,21 @@ for p = 0, n - 1 do
 end
 local seq = redis.call('INCR', KEYS[2 * n + 1])
 redis.call('XADD', KEYS[2 * n + 2], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'reload', '1')
+redis.call('DEL', KEYS[2 * n + 3])
 return seq
 )lua";
+
+// KEYS: the load lock. ARGV: the nonce, the expiry in ms. Extends the lock
+// (PEXPIRE) or releases it (expiry 0) if this nonce holds it.
+constexpr const char* kLockScript = R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+)lua";
+
+// A load holds its lock this long past its last write, so that one killed
+// mid-load blocks the next for at most this.
+constexpr int kLoadLockMs = 30000;
 
 // The parts of a city's state, in the order Read() fetches them.
 std::vector<std::string> StateParts() {
@@ -196,7 +216,33 @@ Status RedisStore::Write(const ChangeBatch& batch) {
 }
 
 Status RedisStore::Replace(const CityState& state) {
-  // Leftovers of a load that died before its switch.
+  // One load at a time (SET NX with this load's nonce, extended as it
+  // writes): two loads at once once deleted each other's staging keys, and
+  // the switch then deleted live data (issue 18, path 4).
+  std::mt19937_64 random(std::random_device{}());
+  const std::string nonce = std::to_string(random());
+  const std::string lock = Key("load-lock");
+  for (int waited = 0;; waited += 200) {
+    Result<RedisReply> taken = client_->Command(
+        {"SET", lock, nonce, "NX", "PX", std::to_string(kLoadLockMs)});
+    if (!taken.ok()) return Context(taken.status(), "load");
+    if (taken->type == RedisReply::Type::kStatus) break;  // OK: ours
+    if (waited >= options_.load_lock_wait_ms) {
+      return Context(Status::Unavailable("another load of this city is in progress (" + lock +
+                                         " is held); try again when it is done"),
+                     "load");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  auto release = [&] { (void)client_->Command({"EVAL", kLockScript, "1", lock, nonce, "0"}); };
+  Status status = ReplaceLocked(state, nonce);
+  if (!status.ok()) release();  // a switch releases it itself
+  return status;
+}
+
+Status RedisStore::ReplaceLocked(const CityState& state, const std::string& nonce) {
+  // Leftovers of a load that died before its switch: with the lock held,
+  // no other load's.
   std::string cursor = "0";
   do {
     Result<RedisReply> scan =
@@ -211,17 +257,23 @@ Status RedisStore::Replace(const CityState& state) {
     }
   } while (cursor != "0");
 
-  std::mt19937_64 random(std::random_device{}());
-  const std::string staging = "staging:" + std::to_string(random()) + ":";
+  const std::string staging = "staging:" + nonce + ":";
   std::vector<std::vector<std::string>> commands;
   // Buffers HSETs of up to write_chunk fields and sends them in pipelines.
   auto flush = [&]() -> Status {
     if (commands.empty()) return Status::Ok();
+    // Each pipeline also extends the lock; losing it (expired) stops the load.
+    commands.push_back({"EVAL", kLockScript, "1", Key("load-lock"), nonce,
+                        std::to_string(kLoadLockMs)});
     Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
     commands.clear();
     if (!replies.ok()) return replies.status();
     for (const RedisReply& r : *replies) {
       if (r.is_error()) return Status::Unavailable("redis: " + r.str);
+    }
+    if (replies->back().integer != 1) {
+      return Status::Unavailable("the load lock expired during the load (a stall over " +
+                                 std::to_string(kLoadLockMs / 1000) + " s?); nothing switched");
     }
     return Status::Ok();
   };
@@ -267,15 +319,17 @@ Status RedisStore::Replace(const CityState& state) {
     TWIN_RETURN_IF_ERROR(flush());
     const std::vector<std::string> parts = StateParts();
     std::vector<std::string> cmd = {"EVAL", kSwitchScript,
-                                    std::to_string(parts.size() * 2 + 2)};
+                                    std::to_string(parts.size() * 2 + 3)};
     for (const std::string& part : parts) {
       cmd.push_back(Key(staging + part));
       cmd.push_back(Key(part));
     }
     cmd.push_back(Key("seq"));
     cmd.push_back(Key("feed"));
+    cmd.push_back(Key("load-lock"));
     cmd.push_back(std::to_string(parts.size()));
     cmd.push_back(std::to_string(options_.feed_max_entries));
+    cmd.push_back(nonce);
     Result<RedisReply> reply = client_->Command(cmd);
     return reply.ok() ? Status::Ok() : reply.status();
   };

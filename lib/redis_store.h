@@ -36,6 +36,7 @@ namespace twin {
 struct RedisStoreOptions {
   size_t feed_max_entries = 10000;  // about 2.7 hours of 1 s flushes
   size_t write_chunk = 1000;        // fields per HSET while loading
+  int load_lock_wait_ms = 30000;    // how long a load waits for another's
 };
 
 class RedisStore : public StateStore {
@@ -72,6 +73,7 @@ class RedisStore : public StateStore {
 
  private:
   Status Context(const Status& status, std::string_view what) const;
+  Status ReplaceLocked(const CityState& state, const std::string& nonce);
 
   std::unique_ptr<RedisClient> client_;
   std::string city_id_;

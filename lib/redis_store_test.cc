@@ -203,6 +203,50 @@ TEST_CASE("a feed entry that is not a change list forces a reload, never an exce
   CHECK(read->cursor == cursor + 1);
 }
 
+TEST_CASE("two loads at once take turns: the city ends as one of them, whole") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  CityShape shape;
+  shape.districts = 2;
+  shape.edges_per_district = 400;
+  const CityState a = GenerateCity(shape, 1);
+  const CityState b = GenerateCity(shape, 2);
+  REQUIRE(SerializeCityState(a) != SerializeCityState(b));
+  // write_chunk 5: each load is hundreds of pipelines long, so the two overlap.
+  RedisStoreOptions small_chunks;
+  small_chunks.write_chunk = 5;
+  auto first = Store(server, "c1", small_chunks);
+  auto second = Store(server, "c1", small_chunks);
+  Status sa, sb;
+  std::thread ta([&] { sa = first->Replace(a); });
+  std::thread tb([&] { sb = second->Replace(b); });
+  ta.join();
+  tb.join();
+  CHECK(sa.ok());
+  CHECK(sb.ok());
+  const std::string saved = Saved(first.get());
+  CHECK((saved == SerializeCityState(a) || saved == SerializeCityState(b)));
+}
+
+TEST_CASE("a load waits for another's lock, then fails clearly; the state stays") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  RedisStoreOptions impatient;
+  impatient.load_lock_wait_ms = 600;
+  auto store = Store(server, "c1", impatient);
+  REQUIRE(store->Replace(SmallCity()).ok());
+  const std::string before = Saved(store.get());
+  auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(raw.ok());
+  REQUIRE((*raw)->Command({"SET", "twin:{c1}:load-lock", "someone-else", "PX", "60000"}).ok());
+  Status status = store->Replace(SmallCity());
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find("another load of this city is in progress") != std::string::npos);
+  CHECK(Saved(store.get()) == before);
+  // The other load's lock is not ours to release.
+  CHECK((*raw)->Command({"GET", "twin:{c1}:load-lock"})->str == "someone-else");
+}
+
 TEST_CASE("a writer that saw the city writes nothing once Redis has lost it") {
   testing::RedisServer server;
   REQUIRE(server.Start().ok());
