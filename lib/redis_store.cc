@@ -61,9 +61,7 @@ if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 )lua";
 
-// A load holds its lock this long past its last write, so that one killed
-// mid-load blocks the next for at most this.
-constexpr int kLoadLockMs = 30000;
+
 
 // The parts of a city's state, in the order Read() fetches them.
 std::vector<std::string> StateParts() {
@@ -224,7 +222,7 @@ Status RedisStore::Replace(const CityState& state) {
   const std::string lock = Key("load-lock");
   for (int waited = 0;; waited += 200) {
     Result<RedisReply> taken = client_->Command(
-        {"SET", lock, nonce, "NX", "PX", std::to_string(kLoadLockMs)});
+        {"SET", lock, nonce, "NX", "PX", std::to_string(options_.load_lock_ms)});
     if (!taken.ok()) return Context(taken.status(), "load");
     if (taken->type == RedisReply::Type::kStatus) break;  // OK: ours
     if (waited >= options_.load_lock_wait_ms) {
@@ -264,7 +262,7 @@ Status RedisStore::ReplaceLocked(const CityState& state, const std::string& nonc
     if (commands.empty()) return Status::Ok();
     // Each pipeline also extends the lock; losing it (expired) stops the load.
     commands.push_back({"EVAL", kLockScript, "1", Key("load-lock"), nonce,
-                        std::to_string(kLoadLockMs)});
+                        std::to_string(options_.load_lock_ms)});
     Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
     commands.clear();
     if (!replies.ok()) return replies.status();
@@ -273,7 +271,7 @@ Status RedisStore::ReplaceLocked(const CityState& state, const std::string& nonc
     }
     if (replies->back().integer != 1) {
       return Status::Unavailable("the load lock expired during the load (a stall over " +
-                                 std::to_string(kLoadLockMs / 1000) + " s?); nothing switched");
+                                 std::to_string(options_.load_lock_ms / 1000) + " s?); nothing switched");
     }
     return Status::Ok();
   };

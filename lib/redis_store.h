@@ -37,6 +37,9 @@ struct RedisStoreOptions {
   size_t feed_max_entries = 10000;  // about 2.7 hours of 1 s flushes
   size_t write_chunk = 1000;        // fields per HSET while loading
   int load_lock_wait_ms = 30000;    // how long a load waits for another's
+  // A load holds its lock this long past its last pipeline, so that one
+  // killed mid-load delays the next by at most this.
+  int load_lock_ms = 10000;
 };
 
 class RedisStore : public StateStore {
