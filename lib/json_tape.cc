@@ -312,6 +312,8 @@ Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<Jso
     }
   } catch (const simdjson::simdjson_error& e) {
     return Status::InvalidData(std::string("invalid JSON: ") + e.what());
+  } catch (const std::length_error& e) {  // the tape's own limit (kMaxExtent)
+    return Status::InvalidData(std::string("too large for a tape: ") + e.what());
   }
   std::string().swap(*text);
   return tape;

@@ -158,3 +158,31 @@ start_mock_broker() {
   [ -s "$file" ] || { echo "twin-broker did not start: $(cat "$TWIN_TMP/broker.log")" >&2; exit 1; }
   KAFKA_TEST_BROKERS=$(cat "$file")
 }
+
+# ingest_metrics_port LOG: the port a twin-ingest started with --metrics
+# 127.0.0.1:0 logged to LOG (waits up to 10 s; empty if it never did).
+ingest_metrics_port() {
+  local port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' "$1" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  echo "$port"
+}
+
+# wait_ingested PORT N [EXTRA_REGEX]: until the twin-ingest serving /metrics
+# on PORT has handled N messages and has no entity left to flush (and its
+# /metrics also match EXTRA_REGEX), for at most 120 s. Leaves the last
+# /metrics in $TWIN_TMP/metrics.txt; prints the handled count.
+wait_ingested() {
+  local port=$1 want=$2 extra=${3:-.} handled=0
+  for _ in $(seq 600); do
+    curl -s "http://127.0.0.1:$port/metrics" > "$TWIN_TMP/metrics.txt"
+    handled=$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' "$TWIN_TMP/metrics.txt")
+    [ "$handled" -ge "$want" ] && grep -q '^twin_ingest_pending_entities 0$' "$TWIN_TMP/metrics.txt" &&
+      grep -qE "$extra" "$TWIN_TMP/metrics.txt" && break
+    sleep 0.2
+  done
+  echo "$handled"
+}

@@ -46,14 +46,9 @@ run_with_fault() {
   eval "$fault"
   wait $producer
   check "$name: every message was produced despite the fault" test $? = 0
-  local mport handled=0
-  mport=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $T/$name-ingest.log | head -1)
-  for _ in $(seq 900); do
-    curl -s http://127.0.0.1:$mport/metrics > $T/$name-metrics.txt
-    handled=$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/$name-metrics.txt)
-    [ "$handled" -ge 24000 ] && grep -q '^twin_ingest_pending_entities 0$' $T/$name-metrics.txt && break
-    sleep 0.2
-  done
+  local mport handled
+  mport=$(ingest_metrics_port $T/$name-ingest.log)
+  handled=$(wait_ingested "$mport" 24000)
   echo "$name: ingest handled $handled messages"
   check "$name: ingest resumed and handled the whole stream" test "$handled" -ge 24000
   kill -TERM $ingester; wait $ingester

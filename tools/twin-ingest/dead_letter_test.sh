@@ -45,17 +45,8 @@ run_until_handled() {
   twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $fast "$@" 2> $log &
   INGEST_PID=$!
   TWIN_PIDS+=($INGEST_PID)
-  for _ in $(seq 100); do
-    MPORT=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $log | head -1)
-    [ -n "$MPORT" ] && break
-    sleep 0.1
-  done
-  for _ in $(seq 300); do
-    curl -s http://127.0.0.1:$MPORT/metrics > $T/metrics.txt
-    [ "$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/metrics.txt)" -ge $total ] &&
-      grep -q '^twin_ingest_commits_total [1-9]' $T/metrics.txt && break
-    sleep 0.2
-  done
+  MPORT=$(ingest_metrics_port $log)
+  wait_ingested "$MPORT" $total '^twin_ingest_commits_total [1-9]' > /dev/null
 }
 
 # --- the dead-letter topic exists, with Kafka's default 1 MB limit -------------

@@ -53,18 +53,8 @@ total=$(wc -l < $T/stream.ndjson)
 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id poison $fast 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
-for _ in $(seq 100); do
-  mport=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $T/ingest.log | head -1)
-  [ -n "$mport" ] && break
-  sleep 0.1
-done
-for _ in $(seq 600); do
-  curl -s http://127.0.0.1:$mport/metrics > $T/metrics.txt
-  [ "$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/metrics.txt)" -ge $total ] &&
-    grep -q '^twin_ingest_pending_entities 0$' $T/metrics.txt &&
-    grep -q '^twin_ingest_pending_dead_letters 0$' $T/metrics.txt && break
-  sleep 0.2
-done
+mport=$(ingest_metrics_port $T/ingest.log)
+wait_ingested "$mport" $total '^twin_ingest_pending_dead_letters 0$' > /dev/null
 check "ingest is still running after every pill" kill -0 $ingester
 check "it handled every message" test \
   "$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/metrics.txt)" -ge $total

@@ -29,18 +29,8 @@ TWIN_PIDS+=($publisher)
 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id loss $fast 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
-for _ in $(seq 100); do
-  mport=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $T/ingest.log | head -1)
-  [ -n "$mport" ] && break
-  sleep 0.1
-done
-for _ in $(seq 600); do
-  curl -s http://127.0.0.1:$mport/metrics > $T/metrics.txt
-  [ "$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/metrics.txt)" -ge 10000 ] &&
-    grep -q '^twin_ingest_pending_entities 0$' $T/metrics.txt &&
-    grep -q '^twin_ingest_commits_total [1-9]' $T/metrics.txt && break
-  sleep 0.2
-done
+mport=$(ingest_metrics_port $T/ingest.log)
+wait_ingested "$mport" 10000 '^twin_ingest_commits_total [1-9]' > /dev/null
 sleep 1  # the publisher follows the last flush
 fulls_before=$(grep -c 'Published full' $T/publish.log)
 echo "loss: the first 10,000 messages are in; Redis restarts empty"

@@ -54,13 +54,7 @@ consumer option3 $T/stop-incremental
 wait $producer
 # Every message handled and flushed (the dead letters too), then two
 # incremental intervals for the publisher to follow the last flush.
-mport=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' $T/ingest.log | head -1)
-for _ in $(seq 600); do
-  curl -s http://127.0.0.1:$mport/metrics > $T/imetrics.txt
-  handled=$(awk '/^twin_ingest_messages_total/ {n += $2} END {print n + 0}' $T/imetrics.txt)
-  [ "$handled" -ge 20000 ] && grep -q '^twin_ingest_pending_entities 0$' $T/imetrics.txt && break
-  sleep 0.2
-done
+handled=$(wait_ingested "$(ingest_metrics_port $T/ingest.log)" 20000)
 check "ingest handled the whole stream" test "$handled" -ge 20000
 kill -TERM $ingester; wait $ingester
 sleep 1.5
