@@ -105,6 +105,7 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
     if (message.err() == RdKafka::ERR_NO_ERROR) {
       pending_dead_letter_bytes_ -= it->second.value.size();
       dead_letter_copies_.erase(it);
+      NotePendingDeadLetters();
     } else if (IsPermanent(message.err())) {
       GiveUp(it, message.errstr());
     } else {
@@ -133,6 +134,10 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
     bool failed = false;
   };
   void Send(uint64_t id, const DeadLetterCopy& copy);
+  // Keeps the pending_dead_letters gauge at the number waiting.
+  void NotePendingDeadLetters() {
+    UpdateMetrics([&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
+  }
   // A delivery error that no retry can cure: the dead letter is too large
   // for the producer or the topic, the topic does not exist or is not
   // allowed. state-rules.md §4: such a dead letter must not stall the
@@ -334,6 +339,7 @@ void IngestRun::DeadLetter(const RdKafka::Message& message, const std::string& r
   pending_dead_letter_bytes_ += copy.value.size();
   const uint64_t id = next_dead_letter_id_++;
   Send(id, dead_letter_copies_.emplace(id, std::move(copy)).first->second);
+  NotePendingDeadLetters();
 }
 
 bool IngestRun::IsPermanent(RdKafka::ErrorCode err) {
@@ -367,6 +373,7 @@ void IngestRun::GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const st
   });
   pending_dead_letter_bytes_ -= copy.value.size();
   dead_letter_copies_.erase(it);
+  NotePendingDeadLetters();
 }
 
 void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
@@ -484,7 +491,7 @@ bool IngestRun::Commit() {
       }
     }
     for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i) dead_letters_->flush(100);
-    UpdateMetrics([&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
+    NotePendingDeadLetters();
     if (!dead_letter_copies_.empty()) {
       spdlog::warn("{} dead letters not acknowledged; not committing",
                    dead_letter_copies_.size());

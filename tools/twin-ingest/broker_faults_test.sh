@@ -60,7 +60,11 @@ run_with_fault() {
   twin-replay rebuild --base $T/city.json --input $T/$name-kafka.ndjson -o $T/$name-expected.json \
     2> /dev/null
   echo "$name: compared the state in Redis with a rebuild of the $(wc -l < $T/$name-kafka.ndjson) messages Kafka holds"
-  check "$name: Kafka holds the whole stream, once" test "$(wc -l < $T/$name-kafka.ndjson)" = 24000
+  # Every message, and after a broker crash maybe some twice: an idempotent
+  # (not transactional) producer may resend under a new epoch. Input
+  # duplicates are at-least-once upstream; the state must not care.
+  check "$name: Kafka holds every message of the stream" test "$(wc -l < $T/$name-kafka.ndjson)" -ge 24000
+  echo "$name: $(( $(wc -l < $T/$name-kafka.ndjson) - 24000 )) messages stored twice by the producer's retries"
   check "$name: the state equals the rebuild of what Kafka holds" cmp $T/$name-saved.json $T/$name-expected.json
   kill -TERM $publisher; wait $publisher
   check "$name: twin-publish rode out the fault and stopped with exit 0" test $? = 0
