@@ -79,7 +79,12 @@ bool NestsDeeperThan(std::string_view text, size_t limit) {
 bool ParseJson(std::string_view text, json* out) {
   // Empty text is not JSON, and a default string_view's null data must not
   // reach simdjson's copy (UBSan: null passed to memcpy; found by diff_fuzz).
-  if (text.empty() || NestsDeeperThan(text, kDocumentMaxDepth)) return false;
+  // A raw NUL is in no JSON text (in a string it must be escaped); nlohmann
+  // would end the text there and accept "{}\0garbage" (found by diff_fuzz).
+  if (text.empty() || text.find('\0') != std::string_view::npos ||
+      NestsDeeperThan(text, kDocumentMaxDepth)) {
+    return false;
+  }
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root) ==

@@ -43,8 +43,9 @@ TEST_CASE("NestsDeeperThan counts containers outside strings") {
   CHECK_FALSE(NestsDeeperThan("]]]]", 0));  // unbalanced text stays in bounds
 }
 
-TEST_CASE("empty text, even a null view, is not JSON") {
+TEST_CASE("empty text, even a null view, is not JSON; nor is text with a raw NUL") {
   nlohmann::json out;
+  CHECK_FALSE(ParseJson(std::string_view("{}\0garbage", 10), &out));  // found by diff_fuzz
   CHECK_FALSE(ParseJson(std::string_view(), &out));
   CHECK_FALSE(ParseJson("", &out));
 }

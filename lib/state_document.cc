@@ -295,6 +295,10 @@ Result<Json> ParseJsonText(std::string_view text) {
     return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
                                " levels (twin's limit for documents and deltas)");
   }
+  if (text.find('\0') != std::string_view::npos) {
+    return Status::InvalidData("invalid JSON: a NUL byte at offset " +
+                               std::to_string(text.find('\0')));
+  }
   Json parsed;
   if (ParseJson(text, &parsed)) return parsed;
   try {
