@@ -76,15 +76,36 @@ bool NestsDeeperThan(std::string_view text, size_t limit) {
   return false;
 }
 
+JsonPrecheck PrecheckJson(std::string_view text, size_t max_depth) {
+  // The NUL byte was found by diff_fuzz ("{}\0garbage" read as {}).
+  if (text.find('\0') != std::string_view::npos) return JsonPrecheck::kNulByte;
+  if (NestsDeeperThan(text, max_depth)) return JsonPrecheck::kTooDeep;
+  return JsonPrecheck::kOk;
+}
+
+Status PrecheckJsonText(std::string_view text, size_t max_depth) {
+  switch (PrecheckJson(text, max_depth)) {
+    case JsonPrecheck::kNulByte:
+      return Status::InvalidData("invalid JSON: a NUL byte at offset " +
+                                 std::to_string(text.find('\0')));
+    case JsonPrecheck::kTooDeep:
+      return Status::InvalidData("nested deeper than " + std::to_string(max_depth) +
+                                 " levels (twin's limit for documents and deltas)");
+    case JsonPrecheck::kOk:
+      break;
+  }
+  return Status::Ok();
+}
+
 bool ParseJson(std::string_view text, json* out) {
+  return PrecheckJson(text, kDocumentMaxDepth) == JsonPrecheck::kOk &&
+         ParsePrecheckedJson(text, out);
+}
+
+bool ParsePrecheckedJson(std::string_view text, json* out) {
   // Empty text is not JSON, and a default string_view's null data must not
   // reach simdjson's copy (UBSan: null passed to memcpy; found by diff_fuzz).
-  // A raw NUL is in no JSON text (in a string it must be escaped); nlohmann
-  // would end the text there and accept "{}\0garbage" (found by diff_fuzz).
-  if (text.empty() || text.find('\0') != std::string_view::npos ||
-      NestsDeeperThan(text, kDocumentMaxDepth)) {
-    return false;
-  }
+  if (text.empty()) return false;
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root) ==

@@ -11,8 +11,10 @@
 // recurses, so nothing deeper than a limit may enter: state-rules.md §2 sets
 // input messages at kMessageMaxDepth (deeper: rejected as too-deep), and
 // files, deltas, recording lines and stored values get kDocumentMaxDepth, far
-// above any city (a state document nests 6 levels). ParseJson refuses what
-// nests deeper than kDocumentMaxDepth, before any recursion.
+// above any city (a state document nests 6 levels). PrecheckJson is the one
+// place that refuses, before any recursion, what is too deep or holds a raw
+// NUL byte (in no JSON text: nlohmann would end the text there and accept
+// "{}\0garbage"); ParseJson runs it at kDocumentMaxDepth.
 #ifndef TWIN_LIB_JSON_PARSE_H_
 #define TWIN_LIB_JSON_PARSE_H_
 
@@ -20,6 +22,8 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "lib/status.h"
 
 namespace twin {
 
@@ -32,9 +36,22 @@ inline constexpr size_t kDocumentMaxDepth = 512;
 // answer is about its brackets.
 bool NestsDeeperThan(std::string_view text, size_t limit);
 
+// What refuses `text` before any parse: a raw NUL byte, or nesting deeper
+// than `max_depth`. One memchr and one NestsDeeperThan pass.
+enum class JsonPrecheck { kOk, kNulByte, kTooDeep };
+JsonPrecheck PrecheckJson(std::string_view text, size_t max_depth);
+
+// PrecheckJson as a status for files and deltas: InvalidData naming the NUL
+// byte's offset or the depth limit; Ok when the text may be parsed.
+Status PrecheckJsonText(std::string_view text, size_t max_depth = kDocumentMaxDepth);
+
 // Parses `text`. Returns false (leaving *out unspecified) if it is not JSON
-// or nests deeper than kDocumentMaxDepth.
+// or PrecheckJson(text, kDocumentMaxDepth) refuses it.
 bool ParseJson(std::string_view text, nlohmann::json* out);
+
+// ParseJson without the precheck, for text that has just passed
+// PrecheckJson at some depth (so that a hot path scans it once).
+bool ParsePrecheckedJson(std::string_view text, nlohmann::json* out);
 
 }  // namespace twin
 

@@ -50,6 +50,15 @@ TEST_CASE("empty text, even a null view, is not JSON; nor is text with a raw NUL
   CHECK_FALSE(ParseJson("", &out));
 }
 
+TEST_CASE("PrecheckJson names what refuses a text: a NUL byte, or depth past the limit") {
+  CHECK(PrecheckJson("[[1]]", 2) == JsonPrecheck::kOk);
+  CHECK(PrecheckJson("[[1]]", 1) == JsonPrecheck::kTooDeep);
+  CHECK(PrecheckJson(std::string_view("[1]\0", 4), 64) == JsonPrecheck::kNulByte);
+  CHECK(PrecheckJsonText(std::string_view("{}\0x", 4)).message() ==
+        "invalid JSON: a NUL byte at offset 2");
+  CHECK(PrecheckJsonText("[[]]", 1).message().find("nested deeper than 1 levels") == 0);
+}
+
 TEST_CASE("ParseJson refuses a document nested deeper than the document limit") {
   nlohmann::json out;
   const std::string at_limit = std::string(kDocumentMaxDepth, '[') + std::string(kDocumentMaxDepth, ']');

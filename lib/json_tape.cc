@@ -269,15 +269,8 @@ Result<JsonTape> JsonTape::Parse(std::string_view text, std::shared_ptr<JsonKeys
 }
 
 Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<JsonKeys> keys) {
-  if (text->find('\0') != std::string::npos) {
-    return Status::InvalidData("invalid JSON: a NUL byte at offset " +
-                               std::to_string(text->find('\0')));
-  }
   // The builder and everything that walks a tape recurse (json_parse.h).
-  if (NestsDeeperThan(*text, kDocumentMaxDepth)) {
-    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
-                               " levels (twin's limit for documents and deltas)");
-  }
+  TWIN_RETURN_IF_ERROR(PrecheckJsonText(*text));
   if (text->capacity() - text->size() < simdjson::SIMDJSON_PADDING) {
     text->reserve(text->size() + simdjson::SIMDJSON_PADDING);
   }

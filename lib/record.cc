@@ -130,11 +130,8 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 Result<Record> ParseRecord(std::string_view line) {
-  // A recording line is a document: the same depth limit (json_parse.h).
-  if (NestsDeeperThan(line, kDocumentMaxDepth)) {
-    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
-                               " levels");
-  }
+  // A recording line is a document: the same precheck (json_parse.h).
+  TWIN_RETURN_IF_ERROR(PrecheckJsonText(line));
   json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidData("not a JSON line");
   if (!j.is_object()) return Status::InvalidData("expected a JSON object");

@@ -42,6 +42,11 @@ TEST_CASE("offsets and timestamps below -1 (unknown) are refused: they could not
   CHECK(ParseRecord(R"({"topic":"t","timestamp":-1,"offset":-1,"value":"x"})").ok());
 }
 
+TEST_CASE("a recording line with a raw NUL byte is refused, not read up to the NUL") {
+  const std::string line("{\"topic\":\"t\",\"value\":\"x\"}\0junk", 33);
+  CHECK_FALSE(ParseRecord(line).ok());
+}
+
 TEST_CASE("malformed lines say what is wrong") {
   CHECK(ParseRecord("nope").status().message() == "not a JSON line");
   CHECK(ParseRecord(R"({"value":1})").status().message() ==

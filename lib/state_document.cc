@@ -291,16 +291,9 @@ Result<CityState> CityStateFromJson(const Json& document,
 }
 
 Result<Json> ParseJsonText(std::string_view text) {
-  if (NestsDeeperThan(text, kDocumentMaxDepth)) {
-    return Status::InvalidData("nested deeper than " + std::to_string(kDocumentMaxDepth) +
-                               " levels (twin's limit for documents and deltas)");
-  }
-  if (text.find('\0') != std::string_view::npos) {
-    return Status::InvalidData("invalid JSON: a NUL byte at offset " +
-                               std::to_string(text.find('\0')));
-  }
+  TWIN_RETURN_IF_ERROR(PrecheckJsonText(text));
   Json parsed;
-  if (ParseJson(text, &parsed)) return parsed;
+  if (ParsePrecheckedJson(text, &parsed)) return parsed;
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {

@@ -140,10 +140,14 @@ std::string_view OutcomeName(Outcome outcome) {
 ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
                          const RuleOptions& options) {
   if (message.value.size() > options.max_message_bytes) return Reject("oversized");
-  if (NestsDeeperThan(message.value, kMessageMaxDepth)) return Reject("too-deep");
+  // One precheck at the message limit, then the parse without another.
+  const JsonPrecheck precheck = PrecheckJson(message.value, kMessageMaxDepth);
+  if (precheck == JsonPrecheck::kTooDeep) return Reject("too-deep");
   // Parsing also checks UTF-8: ill-formed bytes are refused.
   Json msg;
-  if (!ParseJson(message.value, &msg)) return Reject("invalid-json");
+  if (precheck != JsonPrecheck::kOk || !ParsePrecheckedJson(message.value, &msg)) {
+    return Reject("invalid-json");
+  }
   if (!msg.is_object()) return Reject("not-an-object");
 
   Target target{};
