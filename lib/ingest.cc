@@ -134,7 +134,8 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
     bool failed = false;
   };
   void Send(uint64_t id, const DeadLetterCopy& copy);
-  // Keeps the pending_dead_letters gauge at the number waiting.
+  // Keeps the pending_dead_letters gauge at the number waiting: called at
+  // every change of dead_letter_copies_ (DeadLetter, dr_cb, GiveUp).
   void NotePendingDeadLetters() {
     UpdateMetrics([&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
   }
@@ -143,7 +144,7 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   // allowed. state-rules.md §4: such a dead letter must not stall the
   // consumer.
   static bool IsPermanent(RdKafka::ErrorCode err);
-  void GiveUp(std::map<uint64_t, struct DeadLetterCopy>::iterator it, const std::string& error);
+  void GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const std::string& error);
   bool Flush();
   bool Commit();
   void UpdateMetrics(const std::function<void(IngestMetrics&)>& f) {
@@ -491,7 +492,6 @@ bool IngestRun::Commit() {
       }
     }
     for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i) dead_letters_->flush(100);
-    NotePendingDeadLetters();
     if (!dead_letter_copies_.empty()) {
       spdlog::warn("{} dead letters not acknowledged; not committing",
                    dead_letter_copies_.size());

@@ -61,8 +61,6 @@ if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 )lua";
 
-
-
 // The parts of a city's state, in the order Read() fetches them.
 std::vector<std::string> StateParts() {
   std::vector<std::string> parts = {"meta", "districts"};
