@@ -186,3 +186,15 @@ wait_ingested() {
   done
   echo "$handled"
 }
+
+# same_state A B: the two state documents deep-equal, members in any order,
+# without their `timestamp` (a published document carries its publish time,
+# a saved one its newest lastUpdated). differ_state A B: the opposite.
+same_state() {
+  node -e 'const fs = require("fs");
+    const c = (v) => JSON.stringify(v, (k, x) => x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((k2) => [k2, x[k2]])) : x);
+    const read = (f) => { const d = JSON.parse(fs.readFileSync(f)); delete d.timestamp; return c(d); };
+    process.exit(read(process.argv[1]) === read(process.argv[2]) ? 0 : 1)' "$1" "$2"
+}
+differ_state() { ! same_state "$1" "$2"; }
