@@ -5,7 +5,7 @@
 #   2. a three-node cluster (replication 3, min.insync.replicas 2) whose
 #      node leading the partitions is killed with -9 and stays down.
 # Each time ingest resumes and its final state equals a rebuild of what
-# Kafka holds, and the consumer's chain ends deep-equal to /api/state: a
+# Kafka holds, and the consumer's chain ends deep-equal to that state: a
 # gap, if the fault made one, closed by a state.full.
 source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
@@ -53,8 +53,7 @@ run_with_fault() {
   check "$name: ingest resumed and handled the whole stream" test "$handled" -ge 24000
   kill -TERM $ingester; wait $ingester
   check "$name: ingest stopped cleanly (exit 0)" test $? = 0
-  sleep 1.5
-  curl -s -o $T/$name-api.json http://127.0.0.1:$hport/api/state
+
   twin-snapshot save > $T/$name-saved.json
   twin-replay capture --topics $inputs > $T/$name-kafka.ndjson 2> /dev/null
   twin-replay rebuild --base $T/city.json --input $T/$name-kafka.ndjson -o $T/$name-expected.json \
@@ -73,8 +72,11 @@ run_with_fault() {
   wait $consumer
   check "$name: the Option 2 consumer followed every sequence (gaps closed by a state.full)" test $? = 0
   grep -h '^option2' $T/$name-option2.log
-  check "$name: ... and ended deep-equal to /api/state" \
-    same_state $T/$name-option2.json $T/$name-api.json
+  # The last state.full is the one twin-publish sends as it stops, read
+  # from the store after ingest stopped; /api/state, read before, may be
+  # older when the fault held a publish back (a 26 s retry was seen).
+  check "$name: ... and ended deep-equal to the state in Redis" \
+    same_state $T/$name-option2.json $T/$name-saved.json
   cp $T/$name-*.log "${TEST_UNDECLARED_OUTPUTS_DIR:-$T}/" 2> /dev/null
 }
 
