@@ -19,16 +19,6 @@ constexpr time_t kWriteTimeoutSeconds = 30;
 
 }  // namespace
 
-std::string PrometheusNumber(double value) {
-  char buf[32];
-  if (value == static_cast<double>(static_cast<long long>(value)) && value < 1e15 && value > -1e15) {
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.6g", value);
-  }
-  return buf;
-}
-
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
                                                       std::map<std::string, Handler> routes) {
   const size_t colon = address.rfind(':');

@@ -32,9 +32,6 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
 };
 
-// A number as Prometheus text: integers without a fraction.
-std::string PrometheusNumber(double value);
-
 class HttpServer {
  public:
   // Receives the route's regex captures (the whole path first).

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "lib/http_server.h"
+#include "lib/prometheus.h"
 #include "lib/topic.h"
 
 namespace twin {
@@ -45,8 +46,7 @@ std::string IngestMetrics::ToPrometheus() const {
            key.second + "\"} " + PrometheusNumber(static_cast<double>(count)) + "\n";
   }
   auto gauge = [&out](const char* name, const char* help, const char* type, double v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-           "\n" + name + " " + PrometheusNumber(v) + "\n";
+    AppendMetric(&out, name, help, type, v);
   };
   gauge("twin_ingest_flushes_total", "Flushes written to the store.", "counter", flushes);
   gauge("twin_ingest_flush_failures_total", "Flushes the store refused.", "counter",
@@ -58,6 +58,10 @@ std::string IngestMetrics::ToPrometheus() const {
         last_flush_ms / 1000);
   gauge("twin_ingest_last_batch_seconds", "Duration of the last batch.", "gauge",
         last_batch_ms / 1000);
+  flush_seconds.AppendTo(&out, "twin_ingest_flush_seconds",
+                         "Duration of each flush the store accepted.");
+  batch_seconds.AppendTo(&out, "twin_ingest_batch_seconds",
+                         "Duration of each batch of consumed messages, rules applied.");
   gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
         "gauge", static_cast<double>(lag));
   gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge", store_ok);
@@ -465,6 +469,7 @@ bool IngestRun::Flush() {
       ++m.flushes;
       m.store_ok = true;
       m.last_flush_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      m.flush_seconds.Observe(m.last_flush_ms / 1000);
     });
     spdlog::debug("flushed {} entities in {:.1f} ms", changed_.size(),
                   std::chrono::duration<double, std::milli>(Clock::now() - start).count());
@@ -558,7 +563,10 @@ Status IngestRun::Run() {
         (in_batch > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
       const double ms = std::chrono::duration<double, std::milli>(now - batch_start).count();
       spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch, ms);
-      UpdateMetrics([&](IngestMetrics& m) { m.last_batch_ms = ms; });
+      UpdateMetrics([&](IngestMetrics& m) {
+        m.last_batch_ms = ms;
+        m.batch_seconds.Observe(ms / 1000);
+      });
       in_batch = 0;
       batch_start = now;
     }

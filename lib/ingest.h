@@ -20,6 +20,7 @@
 #include <string>
 
 #include "lib/kafka_io.h"
+#include "lib/prometheus.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
 #include "lib/update_rules.h"
@@ -53,6 +54,8 @@ struct IngestMetrics {
   uint64_t pending_entities = 0;
   double last_flush_ms = 0;
   double last_batch_ms = 0;
+  LatencyHistogram flush_seconds;  // every flush the store accepted
+  LatencyHistogram batch_seconds;  // every batch of consumed messages
   int64_t lag = 0;  // messages behind the end of the assigned partitions
   bool store_ok = true;
   // Dead letters given up on (state-rules.md §4): a delivery that retrying

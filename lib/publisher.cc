@@ -9,6 +9,7 @@
 #include "lib/http_server.h"
 #include "lib/json_diff.h"
 #include "lib/json_writer.h"
+#include "lib/prometheus.h"
 #include "lib/state_delta.h"
 #include "lib/state_document.h"
 #include "lib/timestamp.h"
@@ -20,8 +21,7 @@ using Clock = std::chrono::steady_clock;
 std::string PublishMetrics::ToPrometheus() const {
   std::string out;
   auto metric = [&out](const char* name, const char* help, const char* type, double v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
-           "\n" + name + " " + PrometheusNumber(v) + "\n";
+    AppendMetric(&out, name, help, type, v);
   };
   metric("twin_publish_full_total", "state.full messages acknowledged.", "counter", full);
   metric("twin_publish_store_has_city",
@@ -46,6 +46,11 @@ std::string PublishMetrics::ToPrometheus() const {
          static_cast<double>(last_delta_bytes));
   metric("twin_publish_last_seconds", "Time of the last publish, to the broker's ack.",
          "gauge", last_publish_ms / 1000);
+  tick_seconds.AppendTo(&out, "twin_publish_tick_seconds",
+                        "Each acknowledged publish, from the start of its tick (the feed "
+                        "read) to the broker's ack.");
+  ack_seconds.AppendTo(&out, "twin_publish_ack_seconds",
+                       "Each acknowledged publish, from the send to the broker's ack.");
   return out;
 }
 
@@ -290,10 +295,16 @@ PublishRun::SendResult PublishRun::Send(
                   "the topic's max.message.bytes)", topic, RdKafka::err2str(err), value.size());
     return SendResult::kNotStored;
   }
+  const auto sent = Clock::now();
   for (int waited = 0; waited < ack_timeout_ms_ && !delivered_; waited += 100) {
     producer_->flush(100);
   }
-  if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) return SendResult::kAcknowledged;
+  if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    owner_->metrics_.ack_seconds.Observe(seconds);
+    return SendResult::kAcknowledged;
+  }
   if (delivered_ && error_ == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
     // state-rules.md §3: a refused document names its size and the limit.
     const std::optional<std::string> limit =
@@ -338,6 +349,7 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
   m.sequence = document->sequence;
   m.last_publish_ms = ms;
+  m.tick_seconds.Observe(ms / 1000);
 }
 
 bool PublishRun::PublishFull(Clock::time_point start) {

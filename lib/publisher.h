@@ -31,6 +31,7 @@
 
 #include "lib/city_state.h"
 #include "lib/kafka_io.h"
+#include "lib/prometheus.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
 #include "lib/timestamp.h"
@@ -92,6 +93,8 @@ struct PublishMetrics {
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
   double last_publish_ms = 0;  // tick start (feed read) to the broker's ack
+  LatencyHistogram tick_seconds;  // each acknowledged publish, tick start to ack
+  LatencyHistogram ack_seconds;   // each acknowledged publish, send to ack
   // False while the store holds no state for the city (Redis restarted
   // empty, say): nothing is published then (state-rules.md §3).
   bool store_has_city = true;

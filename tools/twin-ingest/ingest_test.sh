@@ -77,6 +77,17 @@ check "/metrics counts messages by topic and outcome" bash -c \
   "grep -q 'twin_ingest_messages_total{topic=\"transport.gps\",outcome=\"applied\"}' $T/metrics.txt &&
    grep -q 'twin_ingest_messages_total{topic=\"traffic.graph\",outcome=\"rejected\"}' $T/metrics.txt &&
    grep -q '^twin_ingest_flushes_total' $T/metrics.txt && grep -q '^twin_ingest_consumer_lag' $T/metrics.txt"
+# Latency histograms for percentiles: each flush and batch counted, the
+# +Inf bucket equal to the count.
+flushes=$(sed -n 's/^twin_ingest_flushes_total //p' $T/metrics.txt)
+check "/metrics has a flush-latency histogram counting every flush" bash -c \
+  "grep -q '^twin_ingest_flush_seconds_count $flushes\$' $T/metrics.txt &&
+   grep -q '^twin_ingest_flush_seconds_bucket{le=\"+Inf\"} $flushes\$' $T/metrics.txt &&
+   grep -q '^twin_ingest_flush_seconds_bucket{le=\"0.001\"} ' $T/metrics.txt &&
+   grep -q '^# TYPE twin_ingest_flush_seconds histogram' $T/metrics.txt"
+check "/metrics has a batch-latency histogram with at least one batch" bash -c \
+  "grep -q '^twin_ingest_batch_seconds_count [1-9]' $T/metrics.txt &&
+   grep -q '^twin_ingest_batch_seconds_sum ' $T/metrics.txt"
 kill -TERM $pid
 wait $pid
 

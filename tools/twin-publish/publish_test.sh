@@ -100,6 +100,15 @@ check "/api/state answers with X-Twin-Sequence" bash -c \
   "test \$(get /api/state $T/api.json) = 200 && grep -qi '^X-Twin-Sequence: [0-9]' $T/headers"
 check "publishes failed while the broker was stopped" bash -c \
   "curl -s http://127.0.0.1:$hport/metrics | grep -q '^twin_publish_failures_total [1-9]'"
+# Latency histograms: one observation per acknowledged publish, full or
+# incremental, both for the tick and for send-to-ack.
+curl -s http://127.0.0.1:$hport/metrics > $T/pmetrics.txt
+published=$(awk '/^twin_publish_(full|incremental)_total/ {n += $2} END {print n + 0}' $T/pmetrics.txt)
+check "/metrics has tick and ack histograms counting every acknowledged publish" bash -c \
+  "test $published -gt 1 &&
+   grep -q '^twin_publish_tick_seconds_count $published\$' $T/pmetrics.txt &&
+   grep -q '^twin_publish_ack_seconds_count $published\$' $T/pmetrics.txt &&
+   grep -q '^twin_publish_tick_seconds_bucket{le=\"+Inf\"} $published\$' $T/pmetrics.txt"
 sed -n 's/^X-Twin-Sequence: *\([0-9]*\).*/\1/ip' $T/headers > $T/final-sequence.tmp
 mv $T/final-sequence.tmp $T/final-sequence
 timeout 150 tail --pid=$dashboard -f /dev/null
