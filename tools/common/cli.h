@@ -19,10 +19,12 @@
 #include "lib/redis_client.h"
 #include "lib/state_store.h"
 #include "lib/status.h"
+#include "tools/common/version.h"
 
 namespace twin::cli {
 
-inline constexpr std::string_view kVersion = "0.1.0";
+// scripts/version at build time (the package carries the same).
+inline constexpr std::string_view kVersion = TWIN_VERSION;
 
 // Exit codes of cli.md.
 inline constexpr int kExitOk = 0;
