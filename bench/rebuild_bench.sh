@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark of twin-replay rebuild from Kafka: N generated messages (default
-# 1,000,000) pre-filled in the local broker (32 partitions per topic: the mock
-# broker keeps ~5 MiB per partition), rebuilt onto the design city and written
-# to a file. Prints the rate, CPU and peak RSS, and checks the result equals a
-# rebuild of the same recording.
-#   bazel build //tools/... //bench:twin-gen && bench/rebuild_bench.sh [N]
+# 1,000,000) pre-filled into Apache Kafka (one KRaft node from scripts/kafka,
+# 32 partitions per topic), rebuilt onto the design city and written to a
+# file. Prints the rate, CPU and peak RSS, the broker's CPU meanwhile, and
+# checks the result equals a rebuild of the same recording.
+#   bazel build //tools/... //bench:twin-gen //testdata:kafka-admin && bench/rebuild_bench.sh [N]
 cd "$(dirname "$0")/.."
 source testdata/harness/lib.sh  # start_broker, twin_cleanup
 set -e
@@ -18,7 +18,7 @@ $B/bench/twin-gen stream --messages $N --partitions 32 --bad-share 0.01 -o $W/st
 
 broker=
 fill_broker() {  # a fresh broker, pre-filled with the stream; $@: producer -X options
-  if [ -n "$broker" ]; then kill $broker; wait $broker 2>/dev/null || true; fi
+  if [ -n "$broker" ]; then "$(twin_script kafka)" stop --dir "$KAFKA_TEST_DIR"; fi
   start_broker --partitions 32
   broker=$BROKER_PID
   export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
@@ -47,9 +47,10 @@ rebuild_runs 1 2 3
 $B/tools/twin-replay/twin-replay rebuild --base $W/city.json --input $W/stream.ndjson -o $W/expected.json 2>/dev/null
 cmp -s $W/rebuilt.json $W/expected.json && echo "the result equals the rebuild of the recording" || echo "RESULT DIFFERS"
 
-# With librdkafka's 5 ms default linger the same messages land as ~1,000
-# small batches per partition, and the mock broker finds each fetch's batch
-# by walking its list from the start: it then needs seconds of CPU to serve.
+# With librdkafka's 5 ms default linger the same messages land as many
+# small batches per partition: more record batches for the broker to serve
+# and for the consumer to decode. (The mock broker, which found each fetch's
+# batch by walking its list, needed seconds of CPU for these.)
 fill_broker
 echo "the same messages produced with librdkafka's default batching:"
 rebuild_runs default

@@ -184,11 +184,18 @@ namespace {
 
 Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options) {
   // Offsets are committed by hand, after each flush; -X may override the rest.
+  // The fetch queue: a real broker fills each fetch up to fetch.max.bytes
+  // (50 MB by default) and librdkafka queues up to 64 MiB, which took peak
+  // RSS to 280-300 MB; 16 MiB queued and 8 MB fetches hold a second's work
+  // at 150 MB and the same rate (BENCHMARKS.md). A message larger than a
+  // fetch still comes whole (Kafka returns at least one record batch).
   return MakeKafkaConf(options.kafka, {{"group.id", options.group_id},
                                        {"enable.auto.commit", "false"},
                                        {"enable.auto.offset.store", "false"},
                                        {"enable.partition.eof", "true"},
-                                       {"auto.offset.reset", "earliest"}});
+                                       {"auto.offset.reset", "earliest"},
+                                       {"queued.max.messages.kbytes", "16384"},
+                                       {"fetch.max.bytes", "8388608"}});
 }
 
 }  // namespace
@@ -225,6 +232,14 @@ Status IngestRun::Connect() {
         MakeKafkaConf(producer_settings, {{"acks", "all"},
                                           {"enable.idempotence", "true"},
                                           {"message.max.bytes", std::to_string(max_bytes)},
+                                          // Dead letters are waited for only
+                                          // at a commit (which flushes the
+                                          // producer): batching them spares
+                                          // the broker a request each (at
+                                          // 1% rejects, 5 ms batches cost it
+                                          // 4-5 s of CPU per million input
+                                          // messages; BENCHMARKS.md).
+                                          {"linger.ms", "100"},
                                           // A dead-letter topic that does not
                                           // exist holds commits this long
                                           // (librdkafka's default: 30 s).
