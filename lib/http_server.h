@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,17 +26,30 @@ class Server;
 
 namespace twin {
 
+struct HttpRequest {
+  std::vector<std::string> match;  // the route's regex captures, whole path first
+  std::map<std::string, std::string> params;  // the query's parameters
+  std::string last_event_id;  // the Last-Event-ID header (SSE), or ""
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; version=0.0.4";
   std::string body;
   std::map<std::string, std::string> headers;
+  // A streamed response (Server-Sent Events), sent chunked instead of
+  // `body`: called again and again on the request's worker, each call
+  // returns the next bytes (an empty string: nothing yet, the server checks
+  // the client is still there) or nullopt to end the response. A client
+  // that stops reading ends it after the write timeout. `closed` runs once
+  // the response ended, whatever ended it.
+  std::function<std::optional<std::string>()> stream;
+  std::function<void()> closed;
 };
 
 class HttpServer {
  public:
-  // Receives the route's regex captures (the whole path first).
-  using Handler = std::function<HttpResponse(const std::vector<std::string>& match)>;
+  using Handler = std::function<HttpResponse(const HttpRequest& request)>;
 
   // Listens on `address` ("host:port"; port 0 picks a free one) and serves
   // GET for each route (an ECMAScript regex matched against the whole path). InvalidArgument for a bad address, Unavailable if

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "lib/change_event.h"
 #include "lib/http_server.h"
 #include "lib/json_diff.h"
 #include "lib/json_writer.h"
@@ -368,6 +369,8 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
                document->text().size(), ms);
   Published(document, true, document->text().size(), ms);
+  owner_->stream_.Publish(document->sequence, "full",
+                          RereadEventData(document->sequence, document->timestamp));
   InStep();
   force_full_ = false;
   return true;
@@ -423,12 +426,19 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
                 Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
                 Ms(acked - composed).count());
   const size_t changed = changes_.size();
+  // Built only for listeners: with none, a client that connects meanwhile
+  // is told to re-read instead.
+  std::string event = whole_diff_ || !owner_->stream_.has_clients()
+                          ? RereadEventData(document->sequence, document->timestamp)
+                          : IncrementalEventData(mirror_, changes_, document->sequence,
+                                                 last_->sequence, document->timestamp);
   InStep();
   const size_t full_bytes = owner_->Metrics().last_full_bytes;
   spdlog::info("Published incremental state, sequence {}, {} changed entities, delta {} bytes "
                "({:.1f}% of the last full state), {:.1f} ms", document->sequence, changed,
                value.size(), full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
   Published(document, false, value.size(), ms);
+  owner_->stream_.Publish(document->sequence, "incremental", event);
   return true;
 }
 
@@ -525,7 +535,9 @@ std::shared_ptr<const PublishedDocument> Publisher::Readable(
 
 Status Publisher::Run(const std::atomic<bool>* stop) {
   PublishRun run(this, stop);
-  return run.Run();
+  Status status = run.Run();
+  stream_.Close();  // every /api/stream response ends
+  return status;
 }
 
 }  // namespace twin

@@ -29,6 +29,7 @@
 #include <mutex>
 #include <string>
 
+#include "lib/change_stream.h"
 #include "lib/city_state.h"
 #include "lib/kafka_io.h"
 #include "lib/prometheus.h"
@@ -50,6 +51,9 @@ struct PublishOptions {
   // ticks (less work for an entity that changes often, slower ticks).
   int follow_interval_ms = 100;
   bool once = false;  // publish one state.full and return
+  // /api/stream (lib/change_stream.h): clients at once, and how far (bytes
+  // of events) one may fall behind before it is dropped.
+  ChangeStreamOptions stream;
 };
 
 // A document the broker acknowledged. Its text is set once: at once for a
@@ -104,7 +108,7 @@ struct PublishMetrics {
 class Publisher {
  public:
   Publisher(PublishOptions options, StateStore* store)
-      : options_(std::move(options)), store_(store) {}
+      : options_(std::move(options)), store_(store), stream_(options_.stream) {}
 
   // Publishes until `stop` is set (a final state.full then), or once.
   Status Run(const std::atomic<bool>* stop);
@@ -125,6 +129,9 @@ class Publisher {
     std::lock_guard<std::mutex> lock(mutex_);
     return metrics_;
   }
+  // The events after each published document, for /api/stream; closed
+  // when Run() returns. Thread-safe.
+  ChangeStream& Stream() const { return stream_; }
 
  private:
   friend class PublishRun;
@@ -140,6 +147,7 @@ class Publisher {
   std::shared_ptr<const PublishedDocument> last_with_text_;
   mutable bool render_wanted_ = false;
   PublishMetrics metrics_;
+  mutable ChangeStream stream_;
 };
 
 }  // namespace twin

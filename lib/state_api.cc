@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "lib/json_writer.h"
+#include "lib/live_view.h"
+#include "lib/prometheus.h"
 
 namespace twin {
 namespace {
@@ -33,7 +35,7 @@ constexpr int kMaxStateRequests = 8;
 HttpServer::Handler Part(const Publisher* publisher, std::shared_ptr<std::atomic<int>> in_flight,
                          std::function<HttpResponse(const PublishedDocument&,
                                                     const std::vector<std::string>&)> part) {
-  return [publisher, in_flight, part](const std::vector<std::string>& match) {
+  return [publisher, in_flight, part](const HttpRequest& request) {
     if (in_flight->fetch_add(1) >= kMaxStateRequests) {
       in_flight->fetch_sub(1);
       HttpResponse busy = Error(503, "too many state requests at once; retry");
@@ -46,8 +48,63 @@ HttpServer::Handler Part(const Publisher* publisher, std::shared_ptr<std::atomic
     } release{in_flight.get()};
     std::shared_ptr<const PublishedDocument> last = publisher->Readable(kRenderWait);
     if (!last) return Error(503, "nothing published yet");
-    return part(*last, match);
+    return part(*last, request.match);
   };
+}
+
+// How often an idle event stream sends a comment, so that proxies and the
+// client see the connection alive.
+constexpr auto kKeepAliveEvery = std::chrono::seconds(15);
+
+// A sequence as a client sends it (Last-Event-ID, ?after=), or nullopt.
+std::optional<uint64_t> ParseSequence(const std::string& text) {
+  uint64_t value = 0;
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+// GET /api/stream: Server-Sent Events (lib/change_stream.h). The client's
+// sequence is its Last-Event-ID (an EventSource reconnecting) or ?after=.
+HttpResponse Stream(const Publisher* publisher, const HttpRequest& request) {
+  std::string after = request.last_event_id;
+  if (after.empty()) {
+    auto it = request.params.find("after");
+    if (it != request.params.end()) after = it->second;
+  }
+  ChangeStream& stream = publisher->Stream();
+  std::shared_ptr<ChangeStream::Subscription> subscription = stream.Subscribe(ParseSequence(after));
+  if (!subscription) {
+    HttpResponse busy = Error(503, "too many event streams at once; retry");
+    busy.headers["Retry-After"] = "5";
+    return busy;
+  }
+  HttpResponse response{200, "text/event-stream", "", {{"Cache-Control", "no-cache"}}};
+  struct Progress {
+    bool started = false;
+    std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
+  };
+  response.stream = [subscription, progress = std::make_shared<Progress>()]()
+      -> std::optional<std::string> {
+    std::optional<std::string> next = subscription->Next(std::chrono::milliseconds(1000));
+    if (!next) return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
+    if (next->empty()) {
+      if (now - progress->last_sent < kKeepAliveEvery) return std::string();
+      *next = ": keep-alive\n\n";
+    }
+    progress->last_sent = now;
+    if (!progress->started) {
+      progress->started = true;
+      return "retry: 1000\n\n" + *next;  // reconnect after a second
+    }
+    return next;
+  };
+  response.closed = [&stream, subscription] { stream.Unsubscribe(subscription); };
+  return response;
 }
 
 }  // namespace
@@ -81,7 +138,19 @@ std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publi
                                   : Error(503, "nothing published yet");
        }},
       {"/metrics", [publisher](const auto&) {
-         return HttpResponse{200, "text/plain; version=0.0.4", publisher->Metrics().ToPrometheus(), {}};
+         std::string text = publisher->Metrics().ToPrometheus();
+         const ChangeStream& stream = publisher->Stream();
+         AppendMetric(&text, "twin_publish_stream_clients", "Clients of /api/stream now.", "gauge",
+                      static_cast<double>(stream.clients()));
+         AppendMetric(&text, "twin_publish_stream_dropped_total",
+                      "/api/stream clients dropped for falling too far behind.", "counter",
+                      static_cast<double>(stream.dropped_total()));
+         return HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}};
+       }},
+      {"/api/stream", [publisher](const HttpRequest& request) { return Stream(publisher, request); }},
+      {"/", [](const auto&) {
+         return HttpResponse{200, "text/html; charset=utf-8", std::string(kLiveViewHtml),
+                             {{"Cache-Control", "no-cache"}}};
        }},
   };
 }

@@ -1,7 +1,9 @@
 // The read-only HTTP API of twin-publish over the last published document:
 // /api/state (with X-Twin-Sequence), /api/state/districts,
 // /api/state/districts/{id}, /api/state/publicTransport,
-// /api/state/emergencyServices, /healthz and /metrics. Thread-safe.
+// /api/state/emergencyServices, /healthz and /metrics; /api/stream (Server-Sent
+// Events, lib/change_stream.h) and / (the live view, lib/live_view.h).
+// Thread-safe.
 #ifndef TWIN_LIB_STATE_API_H_
 #define TWIN_LIB_STATE_API_H_
 

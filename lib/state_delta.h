@@ -69,6 +69,17 @@ class ChangeLog {
   bool empty() const { return entities_.empty() && new_districts_.empty(); }
   size_t size() const;
 
+  // Calls f(district id or "" for city-wide kinds, kind, entity id) for each
+  // logged entity, grouped by district and kind.
+  template <typename F>
+  void ForEachEntity(F&& f) const {
+    for (const auto& [group, entries] : entities_) {
+      for (const auto& entry : entries) f(group.first, group.second, entry.first);
+    }
+  }
+  // The logged districts the published state did not have.
+  const std::set<std::string, std::less<>>& new_districts() const { return new_districts_; }
+
   // Prepares now each logged entity noted since it was last prepared: finds
   // its index in `current` (`ranks`), and diffs it, on all cores, from its
   // logged value. ComposeDelta() (given `current`, `ranks` and the

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--http", http, "serve the HTTP API here (host:port)")
       ->envname("HTTP_ADDR")->capture_default_str();
+  app.add_option("--stream-queue-bytes", options.stream.max_queued_bytes,
+                 "drop an /api/stream client that falls this many bytes of events behind")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_flag("--once", options.once, "publish one state.full and exit");
 
   if (auto code = twin::cli::Parse(&app, argc, argv)) return *code;
