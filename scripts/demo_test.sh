@@ -12,6 +12,8 @@ duration=20
 timeout 300 "$demo" --duration $duration --no-setup --no-build > $TWIN_TMP/demo.out 2>&1
 code=$?
 check "demo --duration $duration exits 0" test $code = 0
+check "the first line is the live view's address" bash -c \
+  "head -1 $TWIN_TMP/demo.out | grep -qE '^demo: live view of the city at http://127.0.0.1:[0-9]+/ '"
 check "messages were consumed" grep -qE "summary: [1-9][0-9]* messages consumed" $TWIN_TMP/demo.out
 check "incremental messages were published" grep -qE ", [1-9][0-9]* incremental messages published" $TWIN_TMP/demo.out
 check "the state in Redis changed" grep -q "state in Redis changed: yes" $TWIN_TMP/demo.out
