@@ -33,6 +33,12 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  HttpResponse() = default;
+  HttpResponse(int status, std::string content_type, std::string body,
+               std::map<std::string, std::string> headers = {})
+      : status(status), content_type(std::move(content_type)), body(std::move(body)),
+        headers(std::move(headers)) {}
+
   int status = 200;
   std::string content_type = "text/plain; version=0.0.4";
   std::string body;
