@@ -11,6 +11,7 @@
 #include "lib/json_diff.h"
 #include "lib/json_writer.h"
 #include "lib/prometheus.h"
+#include "lib/sequencer.h"
 #include "lib/state_delta.h"
 #include "lib/state_document.h"
 #include "lib/timestamp.h"
@@ -85,11 +86,12 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   // The outcome of one publish. kInDoubt: the broker may have stored the
   // message although it was not acknowledged (a request timed out in
   // flight, or no report came), so its sequence cannot be used again.
-  enum class SendResult { kAcknowledged, kNotStored, kInDoubt };
+  using SendResult = Sequencer::Outcome;
   SendResult Send(const std::string& topic, const std::string& value,
                   const std::vector<std::pair<std::string, std::string>>& headers);
-  // After a failed publish: counts it, and burns the sequence if in doubt.
-  void Failed(SendResult result, uint64_t sequence);
+  // After a failed publish of a `kind` document: counts it, and tells the
+  // sequencer (which burns the sequence if in doubt).
+  void Failed(SendResult result, Sequencer::Kind kind);
   bool PublishFull(Clock::time_point start);
   // How long a publish waits for the broker's acknowledgement.
   int ack_timeout_ms_ = 60000;
@@ -122,8 +124,7 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   EntityRanks ranks_;        // indices in the mirror's arrays
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<PublishedDocument> last_;
-  uint64_t next_sequence_ = 1;
-  bool force_full_ = false;  // a sequence was burnt: consumers need a state.full
+  Sequencer sequencer_;  // sequence numbers, and when a state.full is owed
   uintptr_t send_id_ = 0;
   bool delivered_ = false;
   RdKafka::ErrorCode error_ = RdKafka::ERR_NO_ERROR;
@@ -194,7 +195,7 @@ bool PublishRun::Reload() {
     if (CanRender()) {
       RenderLast();
     } else {
-      force_full_ = true;
+      sequencer_.OweFull();
     }
   }
   ranks_.Clear();  // before the old maps go
@@ -326,15 +327,14 @@ PublishRun::SendResult PublishRun::Send(
   return SendResult::kNotStored;
 }
 
-void PublishRun::Failed(SendResult result, uint64_t sequence) {
+void PublishRun::Failed(SendResult result, Sequencer::Kind kind) {
   if (result == SendResult::kInDoubt) {
     // Reusing the sequence could leave two different documents k in Kafka;
     // skipping it shows consumers a gap, which a state.full closes at once.
     spdlog::warn("sequence {} may have reached the broker: it is not reused, and the next "
-                 "document is a state.full", sequence);
-    next_sequence_ = sequence + 1;
-    force_full_ = true;
+                 "document is a state.full", sequencer_.sequence());
   }
+  sequencer_.Sent(kind, result);
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   ++owner_->metrics_.failures;
 }
@@ -355,16 +355,16 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
 
 bool PublishRun::PublishFull(Clock::time_point start) {
   StampNow();
-  auto document = std::make_shared<PublishedDocument>(next_sequence_, mirror_.timestamp);
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
   document->SetText(SerializeCityState(mirror_));
   const SendResult sent = Send(options_.full_topic, document->text(),
                                {{"type", "full-state"}, {"version", "1.0"},
                                 {"sequence", std::to_string(document->sequence)}});
   if (sent != SendResult::kAcknowledged) {
-    Failed(sent, document->sequence);
+    Failed(sent, Sequencer::Kind::kFull);
     return false;
   }
-  ++next_sequence_;
+  sequencer_.Sent(Sequencer::Kind::kFull, sent);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
                document->text().size(), ms);
@@ -372,15 +372,16 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   owner_->stream_.Publish(document->sequence, "full",
                           RereadEventData(document->sequence, document->timestamp));
   InStep();
-  force_full_ = false;
   return true;
 }
 
 bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
-  if (force_full_) return PublishFull(start);
+  if (sequencer_.Next(Sequencer::Kind::kIncremental) == Sequencer::Kind::kFull) {
+    return PublishFull(start);
+  }
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
   StampNow();
-  auto document = std::make_shared<PublishedDocument>(next_sequence_, mirror_.timestamp);
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
   std::optional<std::string> delta;  // its text
   if (whole_diff_) {
     document->SetText(SerializeCityState(mirror_));
@@ -415,10 +416,10 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
             {"previousSequence", std::to_string(last_->sequence)},
             {"previousTimestamp", last_->timestamp}});
   if (sent != SendResult::kAcknowledged) {
-    Failed(sent, document->sequence);
+    Failed(sent, Sequencer::Kind::kIncremental);
     return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
-  ++next_sequence_;
+  sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   const auto acked = Clock::now();
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
   using Ms = std::chrono::duration<double, std::milli>;
