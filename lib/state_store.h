@@ -1,6 +1,7 @@
 // StateStore: where the city state lives between processes (Redis in
 // production, see redis_store.h), behind an interface so that the ingest
-// and publish loops can be unit-tested with an in-memory fake.
+// and publish loops can be unit-tested with an in-memory fake (MemoryStore,
+// memory_store.h; store_contract_test holds both to this contract).
 //
 // The contract every implementation keeps:
 // - Write() makes a batch of entity writes visible all at once and costs
