@@ -4,6 +4,19 @@
 #include "lib/json_writer.h"
 
 namespace twin {
+namespace {
+
+// The city's own members and timestamp, without districts or entities.
+void CopyCityFields(const CityState& from, CityState* to) {
+  to->city_id = from.city_id;
+  to->name = from.name;
+  to->extra_fields = from.extra_fields;
+  to->transport_fields = from.transport_fields;
+  to->emergency_fields = from.emergency_fields;
+  to->timestamp = from.timestamp;
+}
+
+}  // namespace
 
 void MemoryStore::Append(FeedEntry entry) {
   feed_.push_back(std::move(entry));
@@ -12,12 +25,7 @@ void MemoryStore::Append(FeedEntry entry) {
 
 Status MemoryStore::Replace(const CityState& state) {
   fields_ = CityState();
-  fields_.city_id = state.city_id;
-  fields_.name = state.name;
-  fields_.extra_fields = state.extra_fields;
-  fields_.transport_fields = state.transport_fields;
-  fields_.emergency_fields = state.emergency_fields;
-  fields_.timestamp = state.timestamp;
+  CopyCityFields(state, &fields_);
   district_meta_.clear();
   entities_.clear();
   for (const auto& [id, district] : state.districts()) {
@@ -44,12 +52,7 @@ Result<StoredState> MemoryStore::Read() {
   if (!has_city_) return Status::NotFound("the city has no state in the memory store");
   StoredState stored;
   CityState& state = stored.state;
-  state.city_id = fields_.city_id;
-  state.name = fields_.name;
-  state.extra_fields = fields_.extra_fields;
-  state.transport_fields = fields_.transport_fields;
-  state.emergency_fields = fields_.emergency_fields;
-  state.timestamp = fields_.timestamp;
+  CopyCityFields(fields_, &state);
   std::map<std::string, District, std::less<>> districts;
   for (const auto& [id, meta] : district_meta_) {
     District district;
