@@ -89,9 +89,9 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   using SendResult = Sequencer::Outcome;
   SendResult Send(const std::string& topic, const std::string& value,
                   const std::vector<std::pair<std::string, std::string>>& headers);
-  // After a failed publish of a `kind` document: counts it, and tells the
-  // sequencer (which burns the sequence if in doubt).
-  void Failed(SendResult result, Sequencer::Kind kind);
+  // After a failed publish of document `sequence`: logs and counts it (the
+  // sequencer has the outcome already).
+  void Failed(SendResult result, uint64_t sequence);
   bool PublishFull(Clock::time_point start);
   // How long a publish waits for the broker's acknowledgement.
   int ack_timeout_ms_ = 60000;
@@ -327,14 +327,13 @@ PublishRun::SendResult PublishRun::Send(
   return SendResult::kNotStored;
 }
 
-void PublishRun::Failed(SendResult result, Sequencer::Kind kind) {
+void PublishRun::Failed(SendResult result, uint64_t sequence) {
   if (result == SendResult::kInDoubt) {
     // Reusing the sequence could leave two different documents k in Kafka;
     // skipping it shows consumers a gap, which a state.full closes at once.
     spdlog::warn("sequence {} may have reached the broker: it is not reused, and the next "
-                 "document is a state.full", sequencer_.sequence());
+                 "document is a state.full", sequence);
   }
-  sequencer_.Sent(kind, result);
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   ++owner_->metrics_.failures;
 }
@@ -360,11 +359,11 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   const SendResult sent = Send(options_.full_topic, document->text(),
                                {{"type", "full-state"}, {"version", "1.0"},
                                 {"sequence", std::to_string(document->sequence)}});
+  sequencer_.Sent(Sequencer::Kind::kFull, sent);
   if (sent != SendResult::kAcknowledged) {
-    Failed(sent, Sequencer::Kind::kFull);
+    Failed(sent, document->sequence);
     return false;
   }
-  sequencer_.Sent(Sequencer::Kind::kFull, sent);
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
                document->text().size(), ms);
@@ -415,11 +414,11 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
             {"sequence", std::to_string(document->sequence)},
             {"previousSequence", std::to_string(last_->sequence)},
             {"previousTimestamp", last_->timestamp}});
+  sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   if (sent != SendResult::kAcknowledged) {
-    Failed(sent, Sequencer::Kind::kIncremental);
+    Failed(sent, document->sequence);
     return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
-  sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   const auto acked = Clock::now();
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
   using Ms = std::chrono::duration<double, std::milli>;
