@@ -116,9 +116,4 @@ uint64_t ChangeStream::dropped_total() const {
   return dropped_total_;
 }
 
-uint64_t ChangeStream::sequence() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return sequence_;
-}
-
 }  // namespace twin

@@ -74,7 +74,6 @@ class ChangeStream {
 
   size_t clients() const;
   uint64_t dropped_total() const;
-  uint64_t sequence() const;
 
  private:
   ChangeStreamOptions options_;
