@@ -1,6 +1,7 @@
 #include "lib/state_api.h"
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <memory>
 
@@ -59,11 +60,8 @@ constexpr auto kKeepAliveEvery = std::chrono::seconds(15);
 // A sequence as a client sends it (Last-Event-ID, ?after=), or nullopt.
 std::optional<uint64_t> ParseSequence(const std::string& text) {
   uint64_t value = 0;
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
   return value;
 }
 
