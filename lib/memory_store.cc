@@ -23,7 +23,7 @@ void MemoryStore::Append(FeedEntry entry) {
   while (feed_.size() > feed_retention_) feed_.pop_front();
 }
 
-Status MemoryStore::Replace(const CityState& state) {
+Result<std::string> MemoryStore::Replace(const CityState& state, const Positions& positions) {
   fields_ = CityState();
   CopyCityFields(state, &fields_);
   district_meta_.clear();
@@ -44,8 +44,16 @@ Status MemoryStore::Replace(const CityState& state) {
     }
   }
   has_city_ = true;
+  positions_ = positions;
+  incarnation_ = "memory-" + std::to_string(++replacements_);
   Append({++cursor_, true, {}, {}});
-  return Status::Ok();
+  return incarnation_;
+}
+
+Result<Epochs> MemoryStore::TakeEpochs(const std::vector<PartitionId>& partitions) {
+  Epochs taken;
+  for (const PartitionId& partition : partitions) taken[partition] = ++epochs_[partition];
+  return taken;
 }
 
 Result<StoredState> MemoryStore::Read() {
@@ -80,13 +88,34 @@ Result<StoredState> MemoryStore::Read() {
   }
   for (auto& [id, district] : districts) state.PutDistrict(std::move(district));
   stored.cursor = cursor_;
+  stored.positions = positions_;
+  stored.incarnation = incarnation_;
   return stored;
 }
 
 Status MemoryStore::Write(const ChangeBatch& batch) {
+  if (batch.empty()) return Status::Ok();
   if (batch.city_must_exist && !has_city_) {
     return Status::NotFound("the state of the city is gone from the memory store: nothing written");
   }
+  if (batch.city_must_exist && batch.incarnation != incarnation_) {
+    return Status::FailedPrecondition("the state was replaced since this writer read it: "
+                                      "nothing written");
+  }
+  for (const auto& [partition, epoch] : batch.epochs) {
+    const auto held = epochs_.find(partition);
+    if (held == epochs_.end()) {
+      return Status::FailedPrecondition("no epoch of " + PartitionField(partition) +
+                                        " is held in the store: nothing written");
+    }
+    if (held->second != epoch) {
+      return Status::Aborted("partition " + PartitionField(partition) +
+                             " is held by a newer member (epoch " +
+                             std::to_string(held->second) + "): nothing written");
+    }
+  }
+  for (const auto& [partition, offset] : batch.positions) positions_[partition] = offset;
+  if (!batch.changes_entities()) return Status::Ok();
   if (!has_city_) {  // as the feed script does: a city with the default name
     fields_ = CityState();
     has_city_ = true;
@@ -165,6 +194,9 @@ void MemoryStore::Forget() {
   district_meta_.clear();
   entities_.clear();
   feed_.clear();
+  positions_.clear();
+  epochs_.clear();
+  incarnation_.clear();
   cursor_ = 0;
 }
 

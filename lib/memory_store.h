@@ -22,15 +22,17 @@ class MemoryStore : public StateStore {
  public:
   explicit MemoryStore(size_t feed_retention = 100000) : feed_retention_(feed_retention) {}
 
-  Status Replace(const CityState& state) override;
+  using StateStore::Replace;
+  Result<std::string> Replace(const CityState& state, const Positions& positions) override;
+  Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
   Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
   Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) override;
   Result<std::optional<District>> ReadDistrictMeta(const std::string& id) override;
 
-  // As a Redis restarted without persistence: the city and its feed gone,
-  // the cursor back at 0.
+  // As a Redis restarted without persistence: the city, its positions,
+  // epochs and feed gone, the cursor back at 0.
   void Forget();
 
  private:
@@ -47,6 +49,10 @@ class MemoryStore : public StateStore {
   CityState fields_;  // the city's own members and timestamp; no districts or entities
   std::map<std::string, std::string> district_meta_;  // id -> DistrictMetaJson
   std::map<EntityRef, std::string> entities_;          // ref -> JSON text as written
+  Positions positions_;
+  Epochs epochs_;
+  std::string incarnation_;
+  uint64_t replacements_ = 0;  // for incarnation names
   uint64_t cursor_ = 0;
   std::deque<FeedEntry> feed_;
 };

@@ -15,10 +15,55 @@
 namespace twin {
 namespace {
 
-// Runs inside the MULTI/EXEC of a write, after its HSETs. KEYS: meta, seq,
-// feed. ARGV: timestamp, feed cap, feed entry, city id, city name. Keeps the
-// newest timestamp, numbers the write and appends its feed entry.
-constexpr const char* kFeedScript = R"lua(
+// One flush, atomically: the fence, then the entities, the positions, the
+// timestamp and the feed entry. KEYS: meta, seq, feed, epochs, positions,
+// districts, then one hash per entity kind (kAllEntityKinds order). ARGV:
+// timestamp, feed cap, feed entry, city id, city name, check ('1': the city
+// must exist with this incarnation), incarnation, then counted groups:
+// epochs (field, epoch), positions (field, offset), districts (id, meta),
+// and per kind (field, JSON). Refuses with GONE, REPLACED or FENCED before
+// writing anything; returns the feed cursor (0 for positions alone).
+constexpr const char* kFlushScript = R"lua(
+local i = 8
+local function group()
+  local n = tonumber(ARGV[i])
+  local first = i + 1
+  i = i + 1 + 2 * n
+  return first, n
+end
+if ARGV[6] == '1' then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('GONE') end
+  if (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[7] then
+    return redis.error_reply('REPLACED')
+  end
+end
+local first, n = group()
+for k = first, first + 2 * n - 1, 2 do
+  local held = redis.call('HGET', KEYS[4], ARGV[k])
+  if not held then return redis.error_reply('REPLACED epoch ' .. ARGV[k]) end
+  if held ~= ARGV[k + 1] then return redis.error_reply('FENCED ' .. ARGV[k] .. ' ' .. held) end
+end
+local function hset(key, command, from, count)
+  for c = from, from + 2 * count - 1, 1000 do
+    redis.call(command, key, unpack(ARGV, c, math.min(c + 999, from + 2 * count - 1)))
+  end
+end
+first, n = group()
+if n > 0 then hset(KEYS[5], 'HSET', first, n) end
+local changed = false
+first, n = group()
+for k = first, first + 2 * n - 1, 2 do
+  redis.call('HSETNX', KEYS[6], ARGV[k], ARGV[k + 1])
+  changed = true
+end
+for kind = 7, #KEYS do
+  first, n = group()
+  if n > 0 then
+    hset(KEYS[kind], 'HSET', first, n)
+    changed = true
+  end
+end
+if not changed then return 0 end
 redis.call('HSETNX', KEYS[1], 'cityId', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'name', ARGV[5])
 for _, f in ipairs({'extra', 'transport', 'emergency'}) do
@@ -61,10 +106,12 @@ if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 )lua";
 
-// The parts of a city's state, in the order Read() fetches them.
+// The parts of a city's state, in the order Read() fetches them: meta,
+// districts, the entity kinds, positions.
 std::vector<std::string> StateParts() {
   std::vector<std::string> parts = {"meta", "districts"};
   for (EntityKind kind : kAllEntityKinds) parts.emplace_back(Info(kind).name);
+  parts.emplace_back("positions");
   return parts;
 }
 
@@ -152,66 +199,91 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     }
     w.Raw("]}");
   }
-  // A writer that has seen the city: the city must still be there. WATCHed,
-  // so that a city removed between this check and EXEC (a load's switch)
-  // aborts the transaction; a Redis that restarted in between dropped the
-  // connection, and the WATCH with it, so EXEC fails too.
-  if (batch.city_must_exist) {
-    Result<std::vector<RedisReply>> check =
-        client_->Pipeline({{"WATCH", Key("meta")}, {"EXISTS", Key("meta")}});
-    if (!check.ok()) return Context(check.status(), "write to");
-    if ((*check)[1].integer == 0) {
-      (void)client_->Command({"UNWATCH"});
-      return Status::NotFound("the state of city '" + city_id_ +
-                              "' is gone from Redis (restarted without persistence?): "
-                              "nothing written");
-    }
+  // One script (kFlushScript): Redis runs it without interleaving other
+  // clients, so the fence holds for the whole write and a reader sees all
+  // of the batch or none of it.
+  std::vector<std::string> command = {"EVAL", kFlushScript,
+                                      std::to_string(6 + kEntityKindCount), Key("meta"),
+                                      Key("seq"), Key("feed"), Key("epochs"), Key("positions"),
+                                      Key("districts")};
+  for (EntityKind kind : kAllEntityKinds) command.push_back(Key(Info(kind).name));
+  command.insert(command.end(),
+                 {std::to_string(batch.timestamp), std::to_string(options_.feed_max_entries),
+                  std::move(entry), city_id_, std::string(kDefaultCityName),
+                  batch.city_must_exist ? "1" : "0", batch.incarnation});
+  command.push_back(std::to_string(batch.epochs.size()));
+  for (const auto& [partition, epoch] : batch.epochs) {
+    command.push_back(PartitionField(partition));
+    command.push_back(std::to_string(epoch));
   }
-  // One transaction: MULTI, the HSETs (native commands, in chunks), the feed
-  // script, EXEC. Redis runs it without interleaving other clients, so a
-  // reader sees all of the batch or none of it.
-  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
+  command.push_back(std::to_string(batch.positions.size()));
+  for (const auto& [partition, offset] : batch.positions) {
+    command.push_back(PartitionField(partition));
+    command.push_back(std::to_string(offset));
+  }
+  command.push_back(std::to_string(batch.new_districts.size()));
   for (const auto& [id, meta] : batch.new_districts) {
-    commands.push_back({"HSETNX", Key("districts"), id, meta});
+    command.push_back(id);
+    command.push_back(meta);
   }
-  std::array<size_t, kEntityKindCount> open;  // each kind's current HSET
-  open.fill(0);
-  for (const auto& [ref, json] : batch.entities) {
-    size_t& index = open[static_cast<int>(ref.kind)];
-    if (index == 0 || commands[index].size() >= 2 + 2 * options_.write_chunk) {
-      index = commands.size();
-      commands.push_back({"HSET", Key(Info(ref.kind).name)});
+  std::array<std::vector<const std::pair<EntityRef, std::string>*>, kEntityKindCount> by_kind;
+  for (const auto& item : batch.entities) by_kind[static_cast<int>(item.first.kind)].push_back(&item);
+  for (const auto& items : by_kind) {
+    command.push_back(std::to_string(items.size()));
+    for (const auto* item : items) {
+      command.push_back(Field(item->first));
+      command.push_back(item->second);
     }
-    commands[index].push_back(Field(ref));
-    commands[index].push_back(json);
   }
-  commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
-                      std::to_string(batch.timestamp),
-                      std::to_string(options_.feed_max_entries), std::move(entry),
-                      city_id_, std::string(kDefaultCityName)});
-  commands.push_back({"EXEC"});
-  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+  Result<std::vector<RedisReply>> replies = client_->Pipeline({command});
   if (!replies.ok()) return Context(replies.status(), "write to");
-  const RedisReply& exec = replies->back();
-  if (exec.type == RedisReply::Type::kNil) {
-    return Context(Status::Unavailable("the city changed during the write (a load?); "
-                                       "nothing written"),
-                   "write to");
+  if (!replies->front().is_error()) return Status::Ok();
+  // Redis 7.0 puts "ERR " before a script's error that has no code of its own.
+  std::string_view refusal = replies->front().str;
+  if (refusal.rfind("ERR ", 0) == 0) refusal.remove_prefix(4);
+  if (refusal.rfind("GONE", 0) == 0) {
+    return Status::NotFound("the state of city '" + city_id_ +
+                            "' is gone from Redis (restarted without persistence?): "
+                            "nothing written");
   }
-  if (exec.type != RedisReply::Type::kArray) {
-    // EXECABORT: a command was refused while queuing (OOM, say); nothing ran.
-    for (const RedisReply& reply : *replies) {
-      if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
-    }
-    return Context(Status::Unavailable("transaction aborted"), "write to");
+  if (refusal.rfind("REPLACED", 0) == 0) {
+    return Status::FailedPrecondition("the state of city '" + city_id_ +
+                                      "' was replaced since this writer read it (a load, or "
+                                      "another member's rewrite): nothing written");
   }
-  for (const RedisReply& reply : exec.elements) {
-    if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
+  if (refusal.rfind("FENCED ", 0) == 0) {
+    const size_t space = refusal.rfind(' ');
+    return Status::Aborted("partition " + std::string(refusal.substr(7, space - 7)) +
+                           " of city '" + city_id_ + "' is held by a newer member (epoch " +
+                           std::string(refusal.substr(space + 1)) + "): nothing written");
   }
-  return Status::Ok();
+  return Context(Status::Unavailable(std::string(refusal)), "write to");
 }
 
-Status RedisStore::Replace(const CityState& state) {
+Result<Epochs> RedisStore::TakeEpochs(const std::vector<PartitionId>& partitions) {
+  if (partitions.empty()) return Epochs();
+  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
+  for (const PartitionId& partition : partitions) {
+    commands.push_back({"HINCRBY", Key("epochs"), PartitionField(partition), "1"});
+  }
+  commands.push_back({"EXEC"});
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
+  if (!replies.ok()) return Context(replies.status(), "take epochs of");
+  const RedisReply& exec = replies->back();
+  if (exec.type != RedisReply::Type::kArray || exec.elements.size() != partitions.size()) {
+    return Context(Status::Unavailable("transaction failed: " + exec.str), "take epochs of");
+  }
+  Epochs epochs;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (exec.elements[i].type != RedisReply::Type::kInteger) {
+      return Context(Status::Unavailable(exec.elements[i].str), "take epochs of");
+    }
+    epochs[partitions[i]] = static_cast<uint64_t>(exec.elements[i].integer);
+  }
+  return epochs;
+}
+
+Result<std::string> RedisStore::Replace(const CityState& state, const Positions& positions) {
   // One load at a time (SET NX with this load's nonce, extended as it
   // writes): two loads at once once deleted each other's staging keys, and
   // the switch then deleted live data (issue 18, path 4).
@@ -231,12 +303,16 @@ Status RedisStore::Replace(const CityState& state) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   auto release = [&] { (void)client_->Command({"EVAL", kLockScript, "1", lock, nonce, "0"}); };
-  Status status = ReplaceLocked(state, nonce);
-  if (!status.ok()) release();  // a switch releases it itself
-  return status;
+  Status status = ReplaceLocked(state, positions, nonce);
+  if (!status.ok()) {
+    release();  // a switch releases it itself
+    return status;
+  }
+  return nonce;  // the new incarnation
 }
 
-Status RedisStore::ReplaceLocked(const CityState& state, const std::string& nonce) {
+Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positions,
+                                 const std::string& nonce) {
   // Leftovers of a load that died before its switch: with the lock held,
   // no other load's.
   std::string cursor = "0";
@@ -294,6 +370,10 @@ Status RedisStore::ReplaceLocked(const CityState& state, const std::string& nonc
     TWIN_RETURN_IF_ERROR(hset("meta", "extra", ToJsonText(state.extra_fields)));
     TWIN_RETURN_IF_ERROR(hset("meta", "transport", ToJsonText(state.transport_fields)));
     TWIN_RETURN_IF_ERROR(hset("meta", "emergency", ToJsonText(state.emergency_fields)));
+    TWIN_RETURN_IF_ERROR(hset("meta", "incarnation", nonce));
+    for (const auto& [partition, offset] : positions) {
+      TWIN_RETURN_IF_ERROR(hset("positions", PartitionField(partition), std::to_string(offset)));
+    }
     for (const auto& [id, district] : state.districts()) {
       TWIN_RETURN_IF_ERROR(hset("districts", id, DistrictMetaJson(district)));
     }
@@ -363,6 +443,8 @@ Result<StoredState> RedisStore::Read() {
       state.name = value;
     } else if (field == "timestamp") {
       state.timestamp = static_cast<Micros>(ParseU64(value));
+    } else if (field == "incarnation") {
+      stored.incarnation = value;
     } else if (field == "extra" || field == "transport" || field == "emergency") {
       TWIN_ASSIGN_OR_RETURN(Json members, ParseStored(value, Key("meta") + " " + field));
       (field == "extra"       ? state.extra_fields
@@ -401,6 +483,18 @@ Result<StoredState> RedisStore::Read() {
     }
   }
   for (auto& [id, district] : districts) state.PutDistrict(std::move(district));
+  const auto& positions = results[parts.size() - 1].elements;
+  for (size_t i = 0; i + 1 < positions.size(); i += 2) {
+    std::optional<PartitionId> partition = ParsePartitionField(positions[i].str);
+    int64_t offset = -1;
+    const std::string& text = positions[i + 1].str;
+    std::from_chars(text.data(), text.data() + text.size(), offset);
+    if (!partition || offset < 0) {
+      return Status::InvalidData(Key("positions") + ": malformed position '" + positions[i].str +
+                                 "' = '" + text + "'");
+    }
+    stored.positions.emplace(std::move(*partition), offset);
+  }
   if (results.back().type == RedisReply::Type::kString) {
     stored.cursor = ParseU64(results.back().str);
   }

@@ -6,7 +6,8 @@
 //
 //   twin:{C}:meta         hash   cityId, name, timestamp (microseconds),
 //                                extra / transport / emergency (JSON of the
-//                                document's other members)
+//                                document's other members), incarnation
+//                                (the nonce of the load that made it)
 //   twin:{C}:districts    hash   districtId -> {"fields":..,"graph":..}
 //   twin:{C}:<kind>       hash   one per entity kind (sensors, buildings,
 //                                weatherStations, nodes, edges, buses,
@@ -14,12 +15,18 @@
 //                                entity's JSON. The field is the id for
 //                                city-level kinds and "<n>:<districtId><id>"
 //                                (n = length of districtId) for district kinds.
+//   twin:{C}:positions    hash   "topic:partition" -> next offset not yet in
+//                                the state (written with the entities)
+//   twin:{C}:epochs       hash   "topic:partition" -> the newest epoch taken
+//                                (kept across loads)
+//   twin:{C}:load-lock    string the nonce of the load in progress
 //   twin:{C}:seq          string the change feed's last cursor
 //   twin:{C}:feed         stream one entry per write ("<cursor>-1"), capped
 //                                at `feed_max_entries`
 //   twin:{C}:staging:*    temporary keys of a load in progress
 //
-// A write is one Lua script (entities, timestamp, feed entry: atomic, O(batch)).
+// A write is one Lua script (fence, entities, positions, timestamp, feed
+// entry: atomic, O(batch)).
 // A load writes staging keys, then one script renames them over the live
 // keys, so a failed load leaves the old state. Not synchronised.
 #ifndef TWIN_LIB_REDIS_STORE_H_
@@ -54,7 +61,9 @@ class RedisStore : public StateStore {
   // break the {hash tag} or reach another city's keys: InvalidArgument.
   static Status CheckCityId(std::string_view city_id);
 
-  Status Replace(const CityState& state) override;
+  using StateStore::Replace;
+  Result<std::string> Replace(const CityState& state, const Positions& positions) override;
+  Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
   Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
@@ -76,7 +85,8 @@ class RedisStore : public StateStore {
 
  private:
   Status Context(const Status& status, std::string_view what) const;
-  Status ReplaceLocked(const CityState& state, const std::string& nonce);
+  Status ReplaceLocked(const CityState& state, const Positions& positions,
+                       const std::string& nonce);
 
   std::unique_ptr<RedisClient> client_;
   std::string city_id_;

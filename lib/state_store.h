@@ -10,7 +10,15 @@
 //   by a cursor that only grows; ReadFeed() returns the entities changed
 //   after a cursor, or says `reload` when the reader fell behind the feed's
 //   retention or the state was replaced;
-// - Read() returns the whole state with the cursor it corresponds to.
+// - Read() returns the whole state with the cursor it corresponds to, the
+//   Kafka positions it reflects and the incarnation it belongs to;
+// - a Write() carries the positions it brings the state to, written in the
+//   same transaction as its entities, and a fence: it is refused, writing
+//   nothing, when the city is gone (NotFound), when the state was replaced
+//   since the writer read it (FailedPrecondition), or when another member
+//   took one of its partitions (Aborted) (state-rules.md §4);
+// - Replace() gives the state a new incarnation, so that every writer that
+//   read the old one is refused until it reads again.
 // Implementations are not synchronised: one instance per thread.
 #ifndef TWIN_LIB_STATE_STORE_H_
 #define TWIN_LIB_STATE_STORE_H_
@@ -22,6 +30,7 @@
 #include <vector>
 
 #include "lib/city_state.h"
+#include "lib/positions.h"
 #include "lib/status.h"
 
 namespace twin {
@@ -37,8 +46,17 @@ struct ChangeBatch {
   bool city_must_exist = false;
   std::vector<std::pair<std::string, std::string>> new_districts;  // id, meta
   std::vector<std::pair<EntityRef, std::string>> entities;         // ref, JSON
+  // The positions this batch brings the state to (only partitions that
+  // moved need be named). A batch of positions alone changes no entity and
+  // appends nothing to the change feed.
+  Positions positions;
+  // The fence, checked when city_must_exist: the incarnation the writer
+  // read, and the epochs it holds.
+  std::string incarnation;
+  Epochs epochs;
 
-  bool empty() const { return new_districts.empty() && entities.empty(); }
+  bool empty() const { return new_districts.empty() && entities.empty() && positions.empty(); }
+  bool changes_entities() const { return !new_districts.empty() || !entities.empty(); }
 
   // Collects the current values of `changed` entities and `created`
   // districts from `state`. Refs that name nothing are skipped.
@@ -54,6 +72,10 @@ Status ApplyDistrictMetaJson(std::string_view text, District* district);
 struct StoredState {
   CityState state;
   uint64_t cursor = 0;  // the feed position this state includes
+  Positions positions;  // the Kafka positions this state reflects
+  // Which Replace() this state descends from: a writer passes it back in
+  // its batches (empty for a state written before incarnations existed).
+  std::string incarnation;
 };
 
 // What StateStore::ReadEntities found, by ref, in the refs' order.
@@ -73,14 +95,24 @@ class StateStore {
  public:
   virtual ~StateStore() = default;
 
-  // Makes `state` the city's whole state, atomically: readers see the old
-  // state or the new one. On failure the old state is intact.
-  virtual Status Replace(const CityState& state) = 0;
+  // Makes `state`, with `positions`, the city's whole state, atomically:
+  // readers see the old state or the new one. On failure the old state is
+  // intact. Returns the new incarnation.
+  virtual Result<std::string> Replace(const CityState& state, const Positions& positions) = 0;
+  // A state without positions (a city definition): members resume from the
+  // consumer group's commits.
+  Status Replace(const CityState& state) { return Replace(state, {}).status(); }
+
+  // Takes a new epoch for each of `partitions` (each one more than the last
+  // taken, in any incarnation) and returns them: from now on, writes that
+  // name an older epoch of these partitions are refused.
+  virtual Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) = 0;
 
   // The whole state. NotFound if the city has no state.
   virtual Result<StoredState> Read() = 0;
 
-  // Applies `batch` atomically and appends it to the change feed.
+  // Applies `batch` atomically and appends it to the change feed, unless
+  // its fence refuses it (see the contract above).
   virtual Status Write(const ChangeBatch& batch) = 0;
 
   // Changes after `cursor`, at most `max_entries` feed entries.

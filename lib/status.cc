@@ -10,6 +10,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kNotFound: return "not found";
     case StatusCode::kIoError: return "I/O error";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
+    case StatusCode::kAborted: return "aborted";
     case StatusCode::kCancelled: return "cancelled";
     case StatusCode::kInternal: return "internal error";
   }

@@ -22,6 +22,8 @@ enum class StatusCode {
   kNotFound,         // a file, city or entity that does not exist
   kIoError,          // reading or writing a local file failed
   kUnavailable,      // Redis or Kafka cannot be reached or refused us
+  kFailedPrecondition,  // what the caller read is out of date: read again
+  kAborted,             // another writer holds what this one wrote for (fenced)
   kCancelled,        // stopped by a signal before completion
   kInternal,         // a bug: an invariant of ours did not hold
 };
@@ -47,6 +49,12 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));
+  }
+  static Status FailedPrecondition(std::string message) {
+    return Status(StatusCode::kFailedPrecondition, std::move(message));
+  }
+  static Status Aborted(std::string message) {
+    return Status(StatusCode::kAborted, std::move(message));
   }
   static Status Cancelled(std::string message) {
     return Status(StatusCode::kCancelled, std::move(message));

@@ -140,6 +140,115 @@ TEST_CASE("contract: a value that is not JSON is reported, the others are read")
   });
 }
 
+const PartitionId kP0{"sensors.environmental", 0};
+const PartitionId kP1{"sensors.environmental", 1};
+
+// A batch fenced as a member that read `stored` and holds `epochs`.
+ChangeBatch Fenced(ChangeBatch batch, const StoredState& stored, const Epochs& epochs) {
+  batch.city_must_exist = true;
+  batch.incarnation = stored.incarnation;
+  batch.epochs = epochs;
+  return batch;
+}
+
+TEST_CASE("contract: a write's positions are read back with the state it wrote") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City(), {{kP0, 5}}).ok());
+    StoredState before = *store->Read();
+    CHECK(before.positions == Positions{{kP0, 5}});
+    const Epochs epochs = *store->TakeEpochs({kP0, kP1});
+    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":9})"), before, epochs);
+    batch.positions = {{kP1, 40}};
+    REQUIRE(store->Write(batch).ok());
+    StoredState after = *store->Read();
+    CHECK(after.positions == Positions{{kP0, 5}, {kP1, 40}});  // P0 untouched
+    CHECK(after.state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 9);
+  });
+}
+
+TEST_CASE("contract: positions alone move no entity and append nothing to the feed") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City()).ok());
+    StoredState before = *store->Read();
+    ChangeBatch batch = Fenced(ChangeBatch(), before, *store->TakeEpochs({kP0}));
+    batch.positions = {{kP0, 12}};
+    REQUIRE(store->Write(batch).ok());
+    StoredState after = *store->Read();
+    CHECK(after.positions == Positions{{kP0, 12}});
+    CHECK(after.cursor == before.cursor);
+    CHECK(SerializeCityState(after.state) == SerializeCityState(before.state));
+  });
+}
+
+TEST_CASE("contract: a Replace sets the positions whole, and a new incarnation") {
+  ForEachStore([](StateStore* store) {
+    Result<std::string> first = store->Replace(City(), {{kP0, 5}, {kP1, 6}});
+    REQUIRE(first.ok());
+    CHECK(store->Read()->incarnation == *first);
+    Result<std::string> second = store->Replace(City(), {});
+    REQUIRE(second.ok());
+    CHECK(*second != *first);
+    StoredState read = *store->Read();
+    CHECK(read.incarnation == *second);
+    CHECK(read.positions.empty());  // a city definition: the group's commits apply
+  });
+}
+
+TEST_CASE("contract: epochs grow with each take, per partition, and survive a Replace") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City()).ok());
+    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, 1}});
+    CHECK(*store->TakeEpochs({kP0, kP1}) == Epochs{{kP0, 2}, {kP1, 1}});
+    REQUIRE(store->Replace(City()).ok());
+    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, 3}});
+  });
+}
+
+TEST_CASE("contract: a member whose partition was taken by another is fenced, writing nothing") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City(), {{kP0, 5}}).ok());
+    StoredState read = *store->Read();
+    const Epochs old_member = *store->TakeEpochs({kP0});
+    const Epochs new_member = *store->TakeEpochs({kP0});
+    ChangeBatch stale = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":"stale"})"), read,
+                               old_member);
+    stale.positions = {{kP0, 99}};
+    Status status = store->Write(stale);
+    CHECK(status.code() == StatusCode::kAborted);
+    CHECK(status.message().find("sensors.environmental:0") != std::string::npos);
+    StoredState after = *store->Read();
+    CHECK(after.positions == Positions{{kP0, 5}});
+    CHECK(after.cursor == read.cursor);
+    CHECK(after.state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 1);
+    ChangeBatch current = stale;
+    current.epochs = new_member;
+    CHECK(store->Write(current).ok());
+  });
+}
+
+TEST_CASE("contract: a writer that read a replaced state is refused until it reads again") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City()).ok());
+    StoredState read = *store->Read();
+    const Epochs epochs = *store->TakeEpochs({kP0});
+    REQUIRE(store->Replace(City()).ok());  // a load while the member runs
+    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":2})"), read, epochs);
+    CHECK(store->Write(batch).code() == StatusCode::kFailedPrecondition);
+    CHECK(store->Read()->state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 1);
+    batch.incarnation = store->Read()->incarnation;
+    CHECK(store->Write(batch).ok());
+  });
+}
+
+TEST_CASE("contract: an epoch the store does not hold (it lost them) asks the writer to read again") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City()).ok());
+    StoredState read = *store->Read();
+    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1"})"), read, {{kP0, 4}});
+    CHECK(store->Write(batch).code() == StatusCode::kFailedPrecondition);
+  });
+}
+
 TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
   MemoryStore store(/*feed_retention=*/2);
   REQUIRE(store.Replace(City()).ok());
@@ -152,11 +261,13 @@ TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
 
 TEST_CASE("MemoryStore: Forget is a Redis restarted empty") {
   MemoryStore store;
-  REQUIRE(store.Replace(City()).ok());
+  REQUIRE(store.Replace(City(), {{kP0, 3}}).ok());
   const uint64_t cursor = store.Read()->cursor;
+  REQUIRE(store.TakeEpochs({kP0}).ok());
   store.Forget();
   CHECK(store.Read().status().code() == StatusCode::kNotFound);
   CHECK(store.ReadFeed(cursor, 100)->reload);
+  CHECK(*store.TakeEpochs({kP0}) == Epochs{{kP0, 1}});
 }
 
 }  // namespace
