@@ -17,7 +17,7 @@
 namespace twin {
 
 using Clock = std::chrono::steady_clock;
-using TopicPartitionKey = std::pair<std::string, int32_t>;
+using TopicPartitionKey = PartitionId;
 
 // Dead letters waiting for the broker's acknowledgement, at most.
 constexpr size_t kMaxPendingDeadLetters = 10000;
@@ -65,6 +65,15 @@ std::string IngestMetrics::ToPrometheus() const {
   gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
         "gauge", static_cast<double>(lag));
   gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge", store_ok);
+  gauge("twin_ingest_fenced_flushes_total",
+        "Flushes the store refused because another member holds a partition.", "counter",
+        static_cast<double>(fenced_flushes));
+  gauge("twin_ingest_reacquires_total",
+        "Times the state was read again because it was replaced (a load).", "counter",
+        static_cast<double>(reacquires));
+  gauge("twin_ingest_store_rewrites_total",
+        "Times the whole city was written from memory after the store lost it.", "counter",
+        static_cast<double>(store_rewrites));
   gauge("twin_ingest_dead_letters_failed_total",
         "Dead letters that could not be delivered for a reason retrying does not cure.",
         "counter", static_cast<double>(dead_letters_failed));
@@ -151,6 +160,22 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   void GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const std::string& error);
   bool Flush();
   bool Commit();
+  void DropPending();
+  // Takes new epochs, reads the state again and seeks every assigned
+  // partition to its stored position (a flush found the state replaced).
+  void Reacquire(const char* why);
+  // The store lost the city: writes this member's whole city, with its
+  // positions, as a new incarnation. False (retry) if that failed.
+  bool RewriteWhole();
+  // A flush was fenced: drop what is pending and pause until assigned again.
+  void Fence();
+  std::chrono::milliseconds FenceGrace() const {
+    int session_ms = 45000;
+    for (const auto& [key, value] : options_.kafka.properties) {
+      if (key == "session.timeout.ms") session_ms = std::atoi(value.c_str());
+    }
+    return std::chrono::milliseconds(2 * std::max(session_ms, 1000));
+  }
   void UpdateMetrics(const std::function<void(IngestMetrics&)>& f) {
     std::lock_guard<std::mutex> lock(owner_->metrics_mutex_);
     f(owner_->metrics_);
@@ -164,7 +189,7 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   CityState state_;
   std::set<EntityRef> changed_;
   std::set<std::string> created_;
-  std::map<TopicPartitionKey, int64_t> next_offsets_;  // processed, not committed
+  Positions next_offsets_;  // processed, not committed
   std::set<TopicPartitionKey> assigned_, at_end_;
   std::map<uint64_t, DeadLetterCopy> dead_letter_copies_;  // not yet acknowledged
   size_t pending_dead_letter_bytes_ = 0;                   // their values
@@ -178,6 +203,14 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   bool state_read_ = true;
   // Set when the run must stop without committing: the store lost its state.
   Status fatal_ = Status::Ok();
+  // The fence (state-rules.md §4): the epochs this member holds for its
+  // partitions and the incarnation of the state it read.
+  Epochs epochs_;
+  std::string incarnation_;
+  Positions read_positions_;     // read with the state at the last assignment
+  Positions flushed_positions_;  // written by this member's flushes since
+  bool fenced_ = false;
+  Clock::time_point fenced_since_;
 };
 
 namespace {
@@ -260,14 +293,28 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
   // read it whenever partitions are assigned, retrying while Redis is down.
   // Until it is read, nothing may be flushed: an assignment during shutdown
   // once merged onto the old in-memory copy and wrote it whole (issue 18,
-  // path 3).
+  // path 3). The epochs are taken first, so that the previous owner of these
+  // partitions can write nothing after this read.
   state_read_ = false;
+  epochs_.clear();
+  std::vector<PartitionId> ids;
+  for (const auto* tp : partitions) ids.emplace_back(tp->topic(), tp->partition());
   for (int attempt = 0; !Stopping(); ++attempt) {
-    Result<StoredState> stored = owner_->store_->Read();
+    Result<Epochs> epochs = owner_->store_->TakeEpochs(ids);
+    Result<StoredState> stored = epochs.ok() ? owner_->store_->Read() : epochs.status();
     if (stored.ok()) {
+      epochs_ = std::move(*epochs);
       state_ = std::move(stored->state);
+      incarnation_ = std::move(stored->incarnation);
+      read_positions_ = std::move(stored->positions);
       city_seen_ = true;
       state_read_ = true;
+      // Resume where the state is (state-rules.md §4); a partition the store
+      // has no position for resumes from the group's commit.
+      for (auto* tp : partitions) {
+        auto it = read_positions_.find({tp->topic(), tp->partition()});
+        if (it != read_positions_.end()) tp->set_offset(it->second);
+      }
       return;
     }
     if (stored.status().code() == StatusCode::kNotFound) {
@@ -280,8 +327,11 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
             "with --accept-empty-store to build from the committed offsets on");
         return;
       }
+      epochs_ = std::move(*epochs);
       state_ = CityState();
       state_.city_id = options_.city_id;
+      incarnation_.clear();
+      read_positions_.clear();
       city_seen_ = false;
       state_read_ = true;
       return;
@@ -289,6 +339,87 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
     spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
+}
+
+void IngestRun::DropPending() {
+  changed_.clear();
+  created_.clear();
+  next_offsets_.clear();
+  UpdateMetrics([&](IngestMetrics& m) { m.pending_entities = 0; });
+}
+
+void IngestRun::Reacquire(const char* why) {
+  std::vector<RdKafka::TopicPartition*> parts;
+  consumer_->assignment(parts);
+  DropPending();
+  LoadState(parts);
+  if (!fatal_.ok() || !state_read_) {
+    RdKafka::TopicPartition::destroy(parts);
+    return;
+  }
+  // Partitions without a stored position go back to the group's commit
+  // (or the beginning), as an assignment would.
+  std::vector<RdKafka::TopicPartition*> unplaced;
+  for (auto* tp : parts) {
+    if (tp->offset() < 0) unplaced.push_back(tp);
+  }
+  if (!unplaced.empty() && consumer_->committed(unplaced, 10000) != RdKafka::ERR_NO_ERROR) {
+    for (auto* tp : unplaced) tp->set_offset(RdKafka::Topic::OFFSET_STORED);
+  }
+  for (auto* tp : parts) {
+    if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
+    RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("seek of {}[{}] to {} failed: {}", tp->topic(), tp->partition(), tp->offset(),
+                   RdKafka::err2str(err));
+    }
+  }
+  if (paused_ || fenced_) consumer_->resume(parts);
+  paused_ = false;
+  fenced_ = false;
+  spdlog::warn("{}: read the state again and resumed {} partitions from its positions", why,
+               parts.size());
+  UpdateMetrics([&](IngestMetrics& m) { ++m.reacquires; });
+  RdKafka::TopicPartition::destroy(parts);
+}
+
+bool IngestRun::RewriteWhole() {
+  // state-rules.md §4: the store lost the city, and this member has all of
+  // it in memory: what it read at its assignment (consistent with the
+  // positions read with it) plus what it applied since. Written whole, with
+  // those positions, as a new incarnation: the other members then read it
+  // again and resume from its positions for their partitions.
+  const Positions positions =
+      MergePositions(MergePositions(read_positions_, flushed_positions_), next_offsets_);
+  Result<std::string> incarnation = owner_->store_->Replace(state_, positions);
+  if (!incarnation.ok()) {
+    spdlog::warn("the store lost the city; rewriting it whole failed ({}); retrying",
+                 incarnation.status().message());
+    return false;
+  }
+  std::vector<PartitionId> ids;
+  for (const auto& [partition, epoch] : epochs_) ids.push_back(partition);
+  Result<Epochs> epochs = owner_->store_->TakeEpochs(ids);
+  incarnation_ = std::move(*incarnation);
+  read_positions_ = positions;
+  flushed_positions_.clear();
+  changed_.clear();
+  created_.clear();
+  if (!epochs.ok()) {
+    // Written, but not holding the partitions: read again before writing more.
+    spdlog::warn("taking epochs after the rewrite failed ({})", epochs.status().message());
+    epochs_.clear();
+  } else {
+    epochs_ = std::move(*epochs);
+  }
+  size_t entities = 0;
+  for (EntityKind kind : kAllEntityKinds) entities += state_.Count(kind);
+  spdlog::warn("Redis had lost the state of city '{}' (restarted without persistence?): "
+               "wrote the whole city from memory ({} districts, {} entities, positions of {} "
+               "partitions)", options_.city_id, state_.districts().size(), entities,
+               positions.size());
+  UpdateMetrics([&](IngestMetrics& m) { ++m.store_rewrites; });
+  return true;
 }
 
 bool IngestRun::HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions) {
@@ -307,9 +438,10 @@ bool IngestRun::HasCommits(const std::vector<RdKafka::TopicPartition*>& partitio
 void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                              std::vector<RdKafka::TopicPartition*>& partitions) {
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-    LoadState(partitions);
+    LoadState(partitions);  // sets each partition's offset to its stored position
     changed_.clear();
     created_.clear();
+    fenced_ = false;
     consumer->assign(partitions);
     assigned_.clear();
     at_end_.clear();
@@ -317,10 +449,18 @@ void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCod
     spdlog::info("assigned {} partitions", partitions.size());
   } else {
     // Give nothing up before it is flushed and committed; if that fails the
-    // next owner re-reads from the last commit (at least once).
-    if (!(Flush() && Commit())) {
+    // next owner resumes from the store's positions (at least once). After
+    // the assignment was lost (a stall past the session timeout) another
+    // member may own them already: nothing is written (and the store's
+    // fence would refuse it).
+    if (consumer->assignment_lost()) {
+      spdlog::warn("assignment lost: {} unflushed changes dropped; the partitions' new owner "
+                   "resumes from the store's positions", changed_.size());
+    } else if (!(Flush() && Commit())) {
       spdlog::warn("partitions revoked with unflushed changes; their next owner re-reads them");
     }
+    epochs_.clear();
+    fenced_ = false;
     consumer->unassign();
     assigned_.clear();
     at_end_.clear();
@@ -450,29 +590,55 @@ void IngestRun::Handle(const RdKafka::Message& message) {
 bool IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.
-  if (!fatal_.ok()) return false;
+  if (!fatal_.ok() || fenced_) return false;
   if (!state_read_ && (!changed_.empty() || !created_.empty())) {
     spdlog::warn("the state was not read since the last assignment: {} changes not written",
                  changed_.size());
     return false;
   }
+  if (changed_.empty() && created_.empty() && next_offsets_.empty()) {
+    failed_flushes_in_a_row_ = 0;
+    return true;
+  }
   const auto start = Clock::now();
-  if (!changed_.empty() || !created_.empty()) {
-    ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);
-    batch.city_must_exist = city_seen_;
-    Status status = owner_->store_->Write(batch);
-    if (status.code() == StatusCode::kNotFound) {
+  ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);
+  batch.positions = next_offsets_;
+  batch.city_must_exist = city_seen_;
+  batch.incarnation = incarnation_;
+  batch.epochs = epochs_;
+  Status status = owner_->store_->Write(batch);
+  switch (status.code()) {
+    case StatusCode::kOk:
+      break;
+    case StatusCode::kNotFound:
+      if (city_seen_ && state_read_) return RewriteWhole();
       // state-rules.md §4: never build a partial city on a store that lost
-      // its state. Stop without committing: the offsets since the last flush
-      // stay where they were, and a restart refuses until it is restored.
+      // its state. Stop without committing: the offsets since the last
+      // flush stay where they were, and a restart refuses until it is
+      // restored.
       fatal_ = Status::NotFound(status.message() + "; stopping without committing. Restore "
                                 "the city with `twin-snapshot load CITY.json` and `twin-replay "
                                 "rebuild --base CITY.json --into-redis`, then start again");
       return false;
-    }
-    if (!status.ok()) {
+    case StatusCode::kFailedPrecondition:
+      // A load, or another member's whole rewrite: this member's copy is
+      // out of date. Its pending changes are dropped, not written: they are
+      // consumed again from the new state's positions.
+      spdlog::warn("flush refused: {}", status.message());
+      Reacquire("the state was replaced");
+      return false;
+    case StatusCode::kAborted:
+      // Another member holds a partition of ours: this one lost its
+      // assignment (a stall past the session timeout, a split) and has not
+      // heard yet. Write nothing more until the next assignment.
+      spdlog::warn("flush fenced: {}; {} changes dropped, consumption paused until the next "
+                   "assignment", status.message(), changed_.size());
+      Fence();
+      return false;
+    default: {
       ++failed_flushes_in_a_row_;
-      spdlog::warn("flush of {} entities failed ({}); keeping them", changed_.size(), status.message());
+      spdlog::warn("flush of {} entities failed ({}); keeping them", changed_.size(),
+                   status.message());
       UpdateMetrics([&](IngestMetrics& m) {
         ++m.flush_failures;
         m.store_ok = false;
@@ -480,21 +646,38 @@ bool IngestRun::Flush() {
       });
       return false;
     }
-    UpdateMetrics([&](IngestMetrics& m) {
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  UpdateMetrics([&](IngestMetrics& m) {
+    if (batch.changes_entities()) {
       ++m.flushes;
-      m.store_ok = true;
-      m.last_flush_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      m.flush_seconds.Observe(m.last_flush_ms / 1000);
-    });
-    spdlog::debug("flushed {} entities in {:.1f} ms", changed_.size(),
-                  std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    changed_.clear();
-    created_.clear();
+      m.last_flush_ms = ms;
+      m.flush_seconds.Observe(ms / 1000);
+    }
+    m.store_ok = true;
+    m.pending_entities = 0;
+  });
+  if (batch.changes_entities()) {
+    spdlog::debug("flushed {} entities in {:.1f} ms", changed_.size(), ms);
     city_seen_ = true;
   }
+  flushed_positions_ = MergePositions(std::move(flushed_positions_), next_offsets_);
+  changed_.clear();
+  created_.clear();
   failed_flushes_in_a_row_ = 0;
-  UpdateMetrics([&](IngestMetrics& m) { m.pending_entities = 0; });
   return true;
+}
+
+void IngestRun::Fence() {
+  DropPending();
+  state_read_ = false;
+  fenced_ = true;
+  fenced_since_ = Clock::now();
+  UpdateMetrics([&](IngestMetrics& m) { ++m.fenced_flushes; });
+  std::vector<RdKafka::TopicPartition*> parts;
+  consumer_->assignment(parts);
+  consumer_->pause(parts);
+  RdKafka::TopicPartition::destroy(parts);
 }
 
 bool IngestRun::Commit() {
@@ -600,6 +783,12 @@ Status IngestRun::Run() {
       } else {
         flush_backoff_ms = std::min(10000, flush_backoff_ms * 2);
       }
+    }
+    // A member fenced by mistake (an old member took its epochs back before
+    // it heard of its own loss) would wait for ever: past twice the session
+    // timeout, one still assigned takes its partitions back.
+    if (fenced_ && now - fenced_since_ >= FenceGrace()) {
+      Reacquire("fenced for twice the session timeout without a new assignment");
     }
     if (!paused_ && changed_.size() > options_.max_pending_entities) {
       std::vector<RdKafka::TopicPartition*> parts;

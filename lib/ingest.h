@@ -6,9 +6,17 @@
 // the dead-letter topic. A crash at any moment therefore re-reads at most
 // what was not committed, and re-applying it converges (the stale rule
 // skips older messages, equal timestamps apply again).
-// On a rebalance, revoked partitions are flushed and committed before they
-// are given up, and the state is re-read from the store when partitions are
-// assigned, so a member continues from what the previous owner wrote.
+// Each flush also writes the positions it covers, fenced by the epochs this
+// member took at its assignment (state-rules.md §4, positions.h): a member
+// resumes from the store's positions, and one that lost its partitions can
+// write nothing. On a rebalance, revoked partitions are flushed and
+// committed before they are given up (unless the assignment was lost), and
+// the state is re-read from the store when partitions are assigned, so a
+// member continues from what the previous owner wrote.
+// When a flush finds the city gone from the store (Redis restarted empty),
+// a member that read it rewrites its whole city from memory; one that never
+// read it refuses to build a partial one. A flush that finds the state
+// replaced (a load) reads it again and resumes from its positions.
 // Run() is single-threaded; Metrics() may be read from other threads.
 #ifndef TWIN_LIB_INGEST_H_
 #define TWIN_LIB_INGEST_H_
@@ -58,6 +66,9 @@ struct IngestMetrics {
   LatencyHistogram batch_seconds;  // every batch of consumed messages
   int64_t lag = 0;  // messages behind the end of the assigned partitions
   bool store_ok = true;
+  uint64_t fenced_flushes = 0;   // refused: another member holds a partition
+  uint64_t reacquires = 0;       // state read again after a replacement
+  uint64_t store_rewrites = 0;   // the whole city written after the store lost it
   // Dead letters given up on (state-rules.md §4): a delivery that retrying
   // cannot cure (too large, no such topic, not authorised), or one past the
   // bound on unacknowledged dead letters. Their offsets are committed all the

@@ -63,7 +63,10 @@ kill -TERM $pid
 wait $pid
 check "SIGTERM with no broker still exits 0" test $? = 0
 mport=$(twin_free_port)
+# A new group resumes from the store's positions (the end of what g1 read),
+# so it counts only what is produced now.
 twin-replay produce "$D/messages/updates.ndjson"
+twin-replay produce "$D/messages/rejects.ndjson"
 twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g3 2> $T/metrics.log &
 pid=$!
 TWIN_PIDS+=($pid)
