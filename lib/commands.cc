@@ -40,6 +40,13 @@ Result<CityState> ReadStateFile(const std::string& path, std::istream& in) {
   return state;
 }
 
+Result<SavedState> ReadSavedState(const std::string& path, std::istream& in) {
+  TWIN_ASSIGN_OR_RETURN(CityState state, ReadStateFile(path, in));
+  Result<Positions> positions = TakePositionsMember(&state);
+  if (!positions.ok()) return positions.status().WithContext("load " + DisplayName(path));
+  return SavedState{std::move(state), std::move(*positions)};
+}
+
 Status ValidateCommand(const std::string& path, const Io& io) {
   TWIN_ASSIGN_OR_RETURN(std::string text, ReadFile(path, *io.in));
   std::vector<std::string> problems;
@@ -74,22 +81,29 @@ Status LoadCommand(const std::string& path, const std::string& city_id,
   if (!document.ok()) return document.status().WithContext(context);
   Result<CityState> state = CityStateFromJson(*document);
   if (!state.ok()) return state.status().WithContext(context);
+  Result<Positions> positions = TakePositionsMember(&*state);
+  if (!positions.ok()) return positions.status().WithContext(context);
   if (document->contains("cityId") && state->city_id != city_id) {
     return Status::InvalidArgument(context + ": the document is for city '" +
                                    state->city_id + "', not '" + city_id +
                                    "' (use --city-id)");
   }
   state->city_id = city_id;
-  TWIN_RETURN_IF_ERROR(store->Replace(*state));
+  TWIN_RETURN_IF_ERROR(store->Replace(*state, *positions).status());
   size_t entities = 0;
   for (EntityKind kind : kAllEntityKinds) entities += state->Count(kind);
-  spdlog::info("loaded {} districts and {} entities into city '{}'",
-               state->districts().size(), entities, city_id);
+  spdlog::info("loaded {} districts and {} entities into city '{}'{}",
+               state->districts().size(), entities, city_id,
+               positions->empty() ? " (no Kafka positions: twin-ingest resumes from its group's "
+                                    "commits)"
+                                  : ", with the Kafka positions of " +
+                                        std::to_string(positions->size()) + " partitions");
   return Status::Ok();
 }
 
 Status SaveCommand(StateStore* store, const std::string& output, const Io& io) {
   TWIN_ASSIGN_OR_RETURN(StoredState stored, store->Read());
+  PutPositionsMember(stored.positions, &stored.state);
   return WriteOutput(output, SerializeCityState(stored.state) + "\n", *io.out);
 }
 
@@ -249,8 +263,11 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
                   const std::atomic<bool>* stop) {
   CityState state;
   state.city_id = command.city_id;
+  Positions positions;  // the base's, then moved by every record read
   if (!command.base.empty()) {
-    TWIN_ASSIGN_OR_RETURN(state, ReadStateFile(command.base, *io.in));
+    TWIN_ASSIGN_OR_RETURN(SavedState base, ReadSavedState(command.base, *io.in));
+    state = std::move(base.state);
+    positions = std::move(base.positions);
     if (state.city_id != command.city_id) {
       return Status::InvalidArgument("rebuild: the base " + DisplayName(command.base) +
                                      " is for city '" + state.city_id + "', not '" +
@@ -258,12 +275,20 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
     }
   }
   RebuildOptions options = command.options;
+  // A base that records positions resumes from exactly them (cli.md): its
+  // partitions are neither re-read before them nor filtered by time.
+  options.resume = positions;
+  if (!positions.empty()) {
+    spdlog::info("resuming the base's {} partitions from its Kafka positions", positions.size());
+  }
   std::unique_ptr<RecordSource> source;
   InputFile input;
   if (command.input.empty()) {
     KafkaReadOptions read;
     read.topics.assign(kTopicNames.begin(), kTopicNames.end());
-    if (command.start_at_base && !command.base.empty() && state.timestamp > 0) {
+    read.start_offsets = positions;
+    if (command.start_at_base && !command.base.empty() && positions.empty() &&
+        state.timestamp > 0) {
       options.from_ms = state.timestamp / 1000;
       spdlog::info("starting at the base's timestamp, {}", FormatMicros(state.timestamp));
     }
@@ -280,7 +305,7 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
     progress.Update(s.Done(), s.Total(), c.total());
   };
   OutcomeCounts counts;
-  Status status = Rebuild(source.get(), options, stop, &state, &counts);
+  Status status = Rebuild(source.get(), options, stop, &state, &counts, &positions);
   progress.Finish();
   TWIN_RETURN_IF_ERROR(status.WithContext("rebuild"));
 
@@ -289,11 +314,18 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
     TWIN_RETURN_IF_ERROR(
         WriteOutput(command.summary_json, counts.ToJson().dump() + "\n", *io.out));
   }
+  if (options.to_ms && !positions.empty()) {
+    // Messages after --to were read but not applied: no position says so.
+    spdlog::info("--to given: the result records no Kafka positions");
+    positions.clear();
+  }
   if (into != nullptr) {
-    TWIN_RETURN_IF_ERROR(into->Replace(state).WithContext("rebuild --into-redis"));
+    TWIN_RETURN_IF_ERROR(
+        into->Replace(state, positions).status().WithContext("rebuild --into-redis"));
     spdlog::info("replaced city '{}' in Redis with the rebuilt state", state.city_id);
     return Status::Ok();
   }
+  PutPositionsMember(positions, &state);
   return WriteOutput(command.output, SerializeCityState(state) + "\n", *io.out);
 }
 

@@ -31,6 +31,16 @@ struct Io {
 // "load '<path>': <first problem>".
 Result<CityState> ReadStateFile(const std::string& path, std::istream& in);
 
+// A saved state document and the Kafka positions it records (its
+// kafkaPositions member, positions.h; empty when it has none).
+struct SavedState {
+  CityState state;
+  Positions positions;
+};
+// ReadStateFile, with the positions taken out of the document's members.
+// A malformed positions member is InvalidData naming it.
+Result<SavedState> ReadSavedState(const std::string& path, std::istream& in);
+
 // twin-snapshot validate: prints each problem as "<path>: <what>" on
 // io.out. OK for a valid document; InvalidData("<file>: N problem(s)")
 // otherwise.
@@ -43,12 +53,15 @@ Status StatsCommand(const std::string& path, bool json, const Io& io);
 Status StoreStatsCommand(StateStore* store, bool json, const Io& io);
 
 // twin-snapshot load: validates the document at `path` and makes it the
-// city's whole state, all or nothing. A document whose cityId differs from
-// `city_id` is refused; one without cityId takes `city_id`.
+// city's whole state, with the Kafka positions it records (none: members
+// resume from their group's commits), all or nothing. A document whose
+// cityId differs from `city_id` is refused; one without cityId takes
+// `city_id`.
 Status LoadCommand(const std::string& path, const std::string& city_id,
                    StateStore* store, const Io& io);
 
-// twin-snapshot save: writes the city's state as a canonical document.
+// twin-snapshot save: writes the city's state as a canonical document, with
+// the Kafka positions it reflects as its kafkaPositions member.
 Status SaveCommand(StateStore* store, const std::string& output, const Io& io);
 
 // Parses a --from/--to TIME: an ISO-8601 date-time, or milliseconds since
@@ -69,9 +82,12 @@ struct RebuildCommand {
 // twin-replay rebuild: applies the recording, or the nine input topics as
 // Kafka holds them now, to the base (or an empty city) with twin-ingest's
 // rules. The result is for `city_id`; a base for another city is refused.
-// From Kafka with start_at_base, reading starts at the base's `timestamp`
-// (messages at that instant apply again, which the rules make harmless); a
-// recording is applied whole. Writes the state document to
+// A base that records Kafka positions resumes from exactly them, from Kafka
+// or from a recording whose records carry offsets; its other partitions are
+// read whole (or from --from). From Kafka with start_at_base, a base without
+// positions starts at its `timestamp` (messages at that instant apply again,
+// which the rules make harmless); a recording is applied whole. The result
+// records the positions it reflects (none with a --to bound). Writes the state document to
 // `output`, or, with `into`, makes it the store's state in one atomic
 // replacement. The outcome summary goes to io.err (and to summary_json).
 // Nothing is written when stopped or on error.

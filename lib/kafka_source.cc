@@ -19,8 +19,6 @@ struct Partitions {
   ~Partitions() { RdKafka::TopicPartition::destroy(list); }
 };
 
-// Moves each partition's start to the first offset at or after `start_ms`
-// where the broker can say. Returns false if it could not for some.
 // Moves each partition's start to the first offset whose timestamp is at or
 // after start_ms (every message before it is earlier). Where no message is
 // that late, Kafka answers -1, and the partition starts at its end. Returns
@@ -30,9 +28,9 @@ struct Partitions {
 // skipping by timestamp is right in both cases.
 bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms,
                 const std::map<std::pair<std::string, int32_t>, int64_t>& ends,
-                Partitions* assignment) {
+                std::vector<RdKafka::TopicPartition*>* assignment) {
   Partitions times;
-  for (const RdKafka::TopicPartition* tp : assignment->list) {
+  for (const RdKafka::TopicPartition* tp : *assignment) {
     times.list.push_back(
         RdKafka::TopicPartition::create(tp->topic(), tp->partition(), start_ms));
   }
@@ -46,7 +44,7 @@ bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms,
                                      });
   if (!any_found) return false;
   for (size_t i = 0; i < times.list.size(); ++i) {
-    RdKafka::TopicPartition* tp = assignment->list[i];
+    RdKafka::TopicPartition* tp = (*assignment)[i];
     if (times.list[i]->err() != RdKafka::ERR_NO_ERROR) continue;  // keep the earliest
     const int64_t found = times.list[i]->offset();
     tp->set_offset(found >= 0 ? found : ends.at({tp->topic(), tp->partition()}));
@@ -134,8 +132,25 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
       }
     }
   }
-  if (options.start_ms && !assignment.list.empty()) {
-    if (SeekToTime(consumer, *options.start_ms, source->end_, &assignment)) {
+  // Partitions with a start position begin exactly there; the time applies
+  // to the others.
+  std::vector<RdKafka::TopicPartition*> by_time;  // owned by assignment
+  for (RdKafka::TopicPartition* tp : assignment.list) {
+    auto start = options.start_offsets.find({tp->topic(), tp->partition()});
+    if (start == options.start_offsets.end()) {
+      by_time.push_back(tp);
+      continue;
+    }
+    if (start->second < tp->offset()) {
+      spdlog::warn("{}[{}]: the messages from offset {} to {} are gone (retention): the "
+                   "rebuild cannot include them", tp->topic(), tp->partition(), start->second,
+                   tp->offset());
+    } else {
+      tp->set_offset(start->second);
+    }
+  }
+  if (options.start_ms && !by_time.empty()) {
+    if (SeekToTime(consumer, *options.start_ms, source->end_, &by_time)) {
       spdlog::info("looked offsets up by time: starting each partition at its first message "
                    "from {} ms", *options.start_ms);
     } else {

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "lib/kafka_io.h"
+#include "lib/positions.h"
 #include "lib/rebuild.h"
 #include "lib/status.h"
 
@@ -50,6 +51,9 @@ namespace twin {
 struct KafkaReadOptions {
   std::vector<std::string> topics;  // topics the broker does not know are skipped
   std::optional<int64_t> start_ms;  // start at the first message at or after
+  // Partitions that start at exactly this offset instead (a base snapshot's
+  // positions); start_ms applies to the others.
+  Positions start_offsets;
   bool with_headers = true;         // false: leave Record::headers empty (faster)
   int broker_down_timeout_ms = 10000;
 };

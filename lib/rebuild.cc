@@ -1,5 +1,7 @@
 #include "lib/rebuild.h"
 
+#include "lib/topic.h"
+
 namespace twin {
 
 NdjsonRecordSource::NdjsonRecordSource(std::istream* in, std::string name,
@@ -42,7 +44,7 @@ ApplyResult RecordApplier::Apply(std::string_view topic, std::string_view value,
 
 Status Rebuild(RecordSource* source, const RebuildOptions& options,
                const std::atomic<bool>* stop, CityState* state,
-               OutcomeCounts* counts) {
+               OutcomeCounts* counts, Positions* positions) {
   RecordApplier applier(state, options.rules);
   OutcomeCounts skipped;  // records outside the time window
   uint64_t seen = 0;
@@ -59,10 +61,21 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
     }
     if (!next->has_value()) break;
     const Record& record = **next;
-    if (InTimeWindow(record.timestamp_ms, options.from_ms, options.to_ms)) {
+    const bool placed =
+        record.partition >= 0 && record.offset >= 0 && TopicFromName(record.topic).has_value();
+    auto resume = placed ? options.resume.find({record.topic, record.partition})
+                         : options.resume.end();
+    const bool resumed = resume != options.resume.end();
+    if (resumed && record.offset < resume->second) {
+      ++skipped.skipped;  // already in the base
+    } else if (InTimeWindow(record.timestamp_ms, resumed ? std::nullopt : options.from_ms,
+                            options.to_ms)) {
       applier.Apply(record);
     } else {
       ++skipped.skipped;
+    }
+    if (placed && positions != nullptr) {
+      NotePosition(positions, {record.topic, record.partition}, record.offset);
     }
     if (options.progress && ++seen % 65536 == 0) {
       options.progress(*source, applier.counts());

@@ -17,6 +17,7 @@
 
 #include "lib/city_state.h"
 #include "lib/outcome_counts.h"
+#include "lib/positions.h"
 #include "lib/record.h"
 #include "lib/status.h"
 #include "lib/update_rules.h"
@@ -83,15 +84,21 @@ struct RebuildOptions {
   RuleOptions rules;
   std::optional<int64_t> from_ms;  // skip records with an earlier timestamp
   std::optional<int64_t> to_ms;    // skip records with a later timestamp
+  // Partitions whose messages before this offset are already in the state
+  // (a base snapshot's positions): those are skipped, and from_ms does not
+  // apply to the rest of them.
+  Positions resume;
   // Called now and then with the source, for progress reports.
   std::function<void(const RecordSource&, const OutcomeCounts&)> progress;
 };
 
 // Applies every record of `source` to `*state`. Returns Cancelled if `stop`
-// became true, leaving `*state` part-way (callers discard it).
+// became true, leaving `*state` part-way (callers discard it). With
+// `positions`, notes the position of every input-topic record that names
+// its partition and offset (NotePosition), applied or not.
 Status Rebuild(RecordSource* source, const RebuildOptions& options,
                const std::atomic<bool>* stop, CityState* state,
-               OutcomeCounts* counts);
+               OutcomeCounts* counts, Positions* positions = nullptr);
 
 }  // namespace twin
 

@@ -189,12 +189,21 @@ wait_ingested() {
 
 # same_state A B: the two state documents deep-equal, members in any order,
 # without their `timestamp` (a published document carries its publish time,
-# a saved one its newest lastUpdated). differ_state A B: the opposite.
+# a saved one its newest lastUpdated) and `kafkaPositions` (a saved one
+# records them, a published one does not). differ_state A B: the opposite.
 same_state() {
   node -e 'const fs = require("fs");
     const c = (v) => JSON.stringify(v, (k, x) => x && typeof x === "object" && !Array.isArray(x)
       ? Object.fromEntries(Object.keys(x).sort().map((k2) => [k2, x[k2]])) : x);
-    const read = (f) => { const d = JSON.parse(fs.readFileSync(f)); delete d.timestamp; return c(d); };
+    const read = (f) => { const d = JSON.parse(fs.readFileSync(f)); delete d.timestamp;
+      delete d.kafkaPositions; return c(d); };
     process.exit(read(process.argv[1]) === read(process.argv[2]) ? 0 : 1)' "$1" "$2"
 }
 differ_state() { ! same_state "$1" "$2"; }
+
+# without_positions [FILE]: a canonical state document without its
+# kafkaPositions member (twin-snapshot save and rebuilds from offsets record
+# them; a rebuild of a recording without offsets cannot), bytes otherwise
+# unchanged. The member sits before "name", which every document has.
+without_positions() { sed -E 's/"kafkaPositions":\{[^{}]*(\{[^{}]*\}[^{}]*)*\},//' "$@"; }
+export -f without_positions
