@@ -46,4 +46,6 @@ percentiles() {  # label, sed expression extracting milliseconds
 percentiles "batches of 1000 messages" 's/.*Processed batch of 1000 messages in ([0-9.]+) ms.*/\1/p'
 percentiles "flushes" 's/.*flushed [0-9]+ entities in ([0-9.]+) ms.*/\1/p'
 $B/tools/twin-replay/twin-replay rebuild --base $W/city.json --input $W/stream.ndjson -o $W/expected.json 2>/dev/null
-$B/tools/twin-snapshot/twin-snapshot save | cmp -s - $W/expected.json && echo "final state equals the rebuild" || echo "FINAL STATE DIFFERS"
+# The recording names no offsets, so its rebuild has no positions to compare.
+$B/tools/twin-snapshot/twin-snapshot save | without_positions | cmp -s - $W/expected.json &&
+  echo "final state equals the rebuild" || echo "FINAL STATE DIFFERS"

@@ -45,7 +45,8 @@ fill_broker -X linger.ms=50 -X batch.num.messages=1000
 echo "pre-filled $N messages ($(du -m $W/stream.ndjson | cut -f1) MB of NDJSON) into 32 partitions x 9 topics, batched"
 rebuild_runs 1 2 3
 $B/tools/twin-replay/twin-replay rebuild --base $W/city.json --input $W/stream.ndjson -o $W/expected.json 2>/dev/null
-cmp -s $W/rebuilt.json $W/expected.json && echo "the result equals the rebuild of the recording" || echo "RESULT DIFFERS"
+without_positions $W/rebuilt.json | cmp -s - $W/expected.json &&
+  echo "the result equals the rebuild of the recording" || echo "RESULT DIFFERS"
 
 # With librdkafka's 5 ms default linger the same messages land as many
 # small batches per partition: more record batches for the broker to serve

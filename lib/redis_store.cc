@@ -15,55 +15,10 @@
 namespace twin {
 namespace {
 
-// One flush, atomically: the fence, then the entities, the positions, the
-// timestamp and the feed entry. KEYS: meta, seq, feed, epochs, positions,
-// districts, then one hash per entity kind (kAllEntityKinds order). ARGV:
-// timestamp, feed cap, feed entry, city id, city name, check ('1': the city
-// must exist with this incarnation), incarnation, then counted groups:
-// epochs (field, epoch), positions (field, offset), districts (id, meta),
-// and per kind (field, JSON). Refuses with GONE, REPLACED or FENCED before
-// writing anything; returns the feed cursor (0 for positions alone).
-constexpr const char* kFlushScript = R"lua(
-local i = 8
-local function group()
-  local n = tonumber(ARGV[i])
-  local first = i + 1
-  i = i + 1 + 2 * n
-  return first, n
-end
-if ARGV[6] == '1' then
-  if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('GONE') end
-  if (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[7] then
-    return redis.error_reply('REPLACED')
-  end
-end
-local first, n = group()
-for k = first, first + 2 * n - 1, 2 do
-  local held = redis.call('HGET', KEYS[4], ARGV[k])
-  if not held then return redis.error_reply('REPLACED epoch ' .. ARGV[k]) end
-  if held ~= ARGV[k + 1] then return redis.error_reply('FENCED ' .. ARGV[k] .. ' ' .. held) end
-end
-local function hset(key, command, from, count)
-  for c = from, from + 2 * count - 1, 1000 do
-    redis.call(command, key, unpack(ARGV, c, math.min(c + 999, from + 2 * count - 1)))
-  end
-end
-first, n = group()
-if n > 0 then hset(KEYS[5], 'HSET', first, n) end
-local changed = false
-first, n = group()
-for k = first, first + 2 * n - 1, 2 do
-  redis.call('HSETNX', KEYS[6], ARGV[k], ARGV[k + 1])
-  changed = true
-end
-for kind = 7, #KEYS do
-  first, n = group()
-  if n > 0 then
-    hset(KEYS[kind], 'HSET', first, n)
-    changed = true
-  end
-end
-if not changed then return 0 end
+// Runs inside the MULTI/EXEC of a write, after its HSETs. KEYS: meta, seq,
+// feed. ARGV: timestamp, feed cap, feed entry, city id, city name. Keeps the
+// newest timestamp, numbers the write and appends its feed entry.
+constexpr const char* kFeedScript = R"lua(
 redis.call('HSETNX', KEYS[1], 'cityId', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'name', ARGV[5])
 for _, f in ipairs({'extra', 'transport', 'emergency'}) do
@@ -76,9 +31,11 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV
 return seq
 )lua";
 
-// KEYS: (staging, live) pairs, then seq, feed, the load lock. ARGV: pair
-// count, feed cap, the load's nonce. Switches only while the load holds the
-// lock, and releases it.
+
+// KEYS: (staging, live) pairs, then seq, feed, the load lock, epochs. ARGV:
+// pair count, feed cap, the load's nonce. Switches only while the load holds
+// the lock, and releases it. Touches the epochs hash, so that a write that
+// WATCHed it while checking its fence fails.
 constexpr const char* kSwitchScript = R"lua(
 local n = tonumber(ARGV[1])
 if redis.call('GET', KEYS[2 * n + 3]) ~= ARGV[3] then
@@ -95,6 +52,7 @@ end
 local seq = redis.call('INCR', KEYS[2 * n + 1])
 redis.call('XADD', KEYS[2 * n + 2], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'reload', '1')
 redis.call('DEL', KEYS[2 * n + 3])
+redis.call('HINCRBY', KEYS[2 * n + 4], 'replaced', 1)
 return seq
 )lua";
 
@@ -199,65 +157,118 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     }
     w.Raw("]}");
   }
-  // One script (kFlushScript): Redis runs it without interleaving other
-  // clients, so the fence holds for the whole write and a reader sees all
-  // of the batch or none of it.
-  std::vector<std::string> command = {"EVAL", kFlushScript,
-                                      std::to_string(6 + kEntityKindCount), Key("meta"),
-                                      Key("seq"), Key("feed"), Key("epochs"), Key("positions"),
-                                      Key("districts")};
-  for (EntityKind kind : kAllEntityKinds) command.push_back(Key(Info(kind).name));
-  command.insert(command.end(),
-                 {std::to_string(batch.timestamp), std::to_string(options_.feed_max_entries),
-                  std::move(entry), city_id_, std::string(kDefaultCityName),
-                  batch.city_must_exist ? "1" : "0", batch.incarnation});
-  command.push_back(std::to_string(batch.epochs.size()));
-  for (const auto& [partition, epoch] : batch.epochs) {
-    command.push_back(PartitionField(partition));
-    command.push_back(std::to_string(epoch));
-  }
-  command.push_back(std::to_string(batch.positions.size()));
-  for (const auto& [partition, offset] : batch.positions) {
-    command.push_back(PartitionField(partition));
-    command.push_back(std::to_string(offset));
-  }
-  command.push_back(std::to_string(batch.new_districts.size()));
-  for (const auto& [id, meta] : batch.new_districts) {
-    command.push_back(id);
-    command.push_back(meta);
-  }
-  std::array<std::vector<const std::pair<EntityRef, std::string>*>, kEntityKindCount> by_kind;
-  for (const auto& item : batch.entities) by_kind[static_cast<int>(item.first.kind)].push_back(&item);
-  for (const auto& items : by_kind) {
-    command.push_back(std::to_string(items.size()));
-    for (const auto* item : items) {
-      command.push_back(Field(item->first));
-      command.push_back(item->second);
+  // The fence, checked before the transaction with the epochs hash
+  // WATCHed: anything that could invalidate it in between (another member
+  // taking epochs, a load's switch) touches that hash and aborts the EXEC,
+  // and a Redis restart drops the connection and the WATCH with it. Other
+  // members' flushes do not touch it, so writers never abort each other.
+  // (A single script would need no WATCH, but its HSETs cost twice the
+  // native ones: BENCHMARKS.md.)
+  const bool fenced = batch.city_must_exist || !batch.epochs.empty();
+  if (fenced) {
+    std::vector<std::vector<std::string>> check = {{"WATCH", Key("epochs")},
+                                                   {"EXISTS", Key("meta")},
+                                                   {"HGET", Key("meta"), "incarnation"}};
+    std::vector<std::string> held = {"HMGET", Key("epochs")};
+    for (const auto& [partition, epoch] : batch.epochs) held.push_back(PartitionField(partition));
+    if (!batch.epochs.empty()) check.push_back(held);
+    Result<std::vector<RedisReply>> replies = client_->Pipeline(check);
+    if (!replies.ok()) return Context(replies.status(), "write to");
+    Status refusal = FenceRefusal(batch, *replies);
+    if (!refusal.ok()) {
+      (void)client_->Command({"UNWATCH"});
+      return refusal;
     }
   }
-  Result<std::vector<RedisReply>> replies = client_->Pipeline({command});
+  // One transaction: MULTI, the HSETs (native commands, in chunks), the
+  // positions, the feed script, EXEC. Redis runs it without interleaving
+  // other clients, so a reader sees all of the batch or none of it.
+  std::vector<std::vector<std::string>> commands = {{"MULTI"}};
+  for (const auto& [id, meta] : batch.new_districts) {
+    commands.push_back({"HSETNX", Key("districts"), id, meta});
+  }
+  std::array<size_t, kEntityKindCount> open;  // each kind's current HSET
+  open.fill(0);
+  for (const auto& [ref, json] : batch.entities) {
+    size_t& index = open[static_cast<int>(ref.kind)];
+    if (index == 0 || commands[index].size() >= 2 + 2 * options_.write_chunk) {
+      index = commands.size();
+      commands.push_back({"HSET", Key(Info(ref.kind).name)});
+    }
+    commands[index].push_back(Field(ref));
+    commands[index].push_back(json);
+  }
+  if (!batch.positions.empty()) {
+    std::vector<std::string> positions = {"HSET", Key("positions")};
+    for (const auto& [partition, offset] : batch.positions) {
+      positions.push_back(PartitionField(partition));
+      positions.push_back(std::to_string(offset));
+    }
+    commands.push_back(std::move(positions));
+  }
+  if (batch.changes_entities()) {
+    commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
+                        std::to_string(batch.timestamp),
+                        std::to_string(options_.feed_max_entries), std::move(entry), city_id_,
+                        std::string(kDefaultCityName)});
+  }
+  commands.push_back({"EXEC"});
+  Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
   if (!replies.ok()) return Context(replies.status(), "write to");
-  if (!replies->front().is_error()) return Status::Ok();
-  // Redis 7.0 puts "ERR " before a script's error that has no code of its own.
-  std::string_view refusal = replies->front().str;
-  if (refusal.rfind("ERR ", 0) == 0) refusal.remove_prefix(4);
-  if (refusal.rfind("GONE", 0) == 0) {
-    return Status::NotFound("the state of city '" + city_id_ +
-                            "' is gone from Redis (restarted without persistence?): "
-                            "nothing written");
+  const RedisReply& exec = replies->back();
+  if (exec.type == RedisReply::Type::kNil) {
+    return Context(Status::Unavailable("the fence changed during the write (a load, or a "
+                                       "member's assignment); nothing written"),
+                   "write to");
   }
-  if (refusal.rfind("REPLACED", 0) == 0) {
-    return Status::FailedPrecondition("the state of city '" + city_id_ +
-                                      "' was replaced since this writer read it (a load, or "
-                                      "another member's rewrite): nothing written");
+  if (exec.type != RedisReply::Type::kArray) {
+    // EXECABORT: a command was refused while queuing (OOM, say); nothing ran.
+    for (const RedisReply& reply : *replies) {
+      if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
+    }
+    return Context(Status::Unavailable("transaction aborted"), "write to");
   }
-  if (refusal.rfind("FENCED ", 0) == 0) {
-    const size_t space = refusal.rfind(' ');
-    return Status::Aborted("partition " + std::string(refusal.substr(7, space - 7)) +
-                           " of city '" + city_id_ + "' is held by a newer member (epoch " +
-                           std::string(refusal.substr(space + 1)) + "): nothing written");
+  for (const RedisReply& reply : exec.elements) {
+    if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
   }
-  return Context(Status::Unavailable(std::string(refusal)), "write to");
+  return Status::Ok();
+}
+
+Status RedisStore::FenceRefusal(const ChangeBatch& batch,
+                                const std::vector<RedisReply>& replies) const {
+  for (const RedisReply& reply : replies) {
+    if (reply.is_error()) return Context(Status::Unavailable(reply.str), "write to");
+  }
+  if (batch.city_must_exist) {
+    if (replies[1].integer == 0) {
+      return Status::NotFound("the state of city '" + city_id_ +
+                              "' is gone from Redis (restarted without persistence?): "
+                              "nothing written");
+    }
+    const std::string stored = replies[2].type == RedisReply::Type::kString ? replies[2].str : "";
+    if (stored != batch.incarnation) {
+      return Status::FailedPrecondition("the state of city '" + city_id_ +
+                                        "' was replaced since this writer read it (a load, or "
+                                        "another member's rewrite): nothing written");
+    }
+  }
+  if (batch.epochs.empty()) return Status::Ok();
+  const auto& held = replies[3].elements;
+  size_t i = 0;
+  for (const auto& [partition, epoch] : batch.epochs) {
+    const RedisReply& value = held[i++];
+    if (value.type != RedisReply::Type::kString) {
+      return Status::FailedPrecondition("no epoch of " + PartitionField(partition) +
+                                        " is held in city '" + city_id_ +
+                                        "' (the store lost them?): nothing written");
+    }
+    if (value.str != std::to_string(epoch)) {
+      return Status::Aborted("partition " + PartitionField(partition) + " of city '" + city_id_ +
+                             "' is held by a newer member (epoch " + value.str +
+                             "): nothing written");
+    }
+  }
+  return Status::Ok();
 }
 
 Result<Epochs> RedisStore::TakeEpochs(const std::vector<PartitionId>& partitions) {
@@ -395,7 +406,7 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
     TWIN_RETURN_IF_ERROR(flush());
     const std::vector<std::string> parts = StateParts();
     std::vector<std::string> cmd = {"EVAL", kSwitchScript,
-                                    std::to_string(parts.size() * 2 + 3)};
+                                    std::to_string(parts.size() * 2 + 4)};
     for (const std::string& part : parts) {
       cmd.push_back(Key(staging + part));
       cmd.push_back(Key(part));
@@ -403,6 +414,7 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
     cmd.push_back(Key("seq"));
     cmd.push_back(Key("feed"));
     cmd.push_back(Key("load-lock"));
+    cmd.push_back(Key("epochs"));
     cmd.push_back(std::to_string(parts.size()));
     cmd.push_back(std::to_string(options_.feed_max_entries));
     cmd.push_back(nonce);

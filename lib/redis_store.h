@@ -25,8 +25,9 @@
 //                                at `feed_max_entries`
 //   twin:{C}:staging:*    temporary keys of a load in progress
 //
-// A write is one Lua script (fence, entities, positions, timestamp, feed
-// entry: atomic, O(batch)).
+// A write checks its fence (city, incarnation, epochs) with the epochs hash
+// WATCHed, then is one MULTI/EXEC (entities, positions, and a script for
+// the timestamp and feed entry: atomic, O(batch)).
 // A load writes staging keys, then one script renames them over the live
 // keys, so a failed load leaves the old state. Not synchronised.
 #ifndef TWIN_LIB_REDIS_STORE_H_
@@ -85,6 +86,9 @@ class RedisStore : public StateStore {
 
  private:
   Status Context(const Status& status, std::string_view what) const;
+  // What the fence check's replies (WATCH, EXISTS meta, HGET incarnation,
+  // HMGET epochs) say of `batch`: OK, NotFound, FailedPrecondition or Aborted.
+  Status FenceRefusal(const ChangeBatch& batch, const std::vector<RedisReply>& replies) const;
   Status ReplaceLocked(const CityState& state, const Positions& positions,
                        const std::string& nonce);
 
