@@ -592,6 +592,16 @@ bool IngestRun::Flush() {
   // by the revoke that close() runs: that would start a partial city.
   if (!fatal_.ok() || fenced_) return false;
   if (!state_read_ && (!changed_.empty() || !created_.empty())) {
+    if (Stopping()) {
+      // The stop cut the assignment's read short: these changes rest on a
+      // state this member never read. Dropped with their offsets (nothing
+      // is committed for them); the next owner reads them again.
+      spdlog::info("stopping before the state was read: {} changes dropped, not written; "
+                   "their messages are read again from the store's positions",
+                   changed_.size());
+      DropPending();
+      return true;
+    }
     spdlog::warn("the state was not read since the last assignment: {} changes not written",
                  changed_.size());
     return false;

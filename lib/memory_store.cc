@@ -136,6 +136,7 @@ Status MemoryStore::Write(const ChangeBatch& batch) {
 Result<FeedRead> MemoryStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   FeedRead read;
   read.cursor = cursor;
+  read.incarnation = incarnation_;
   if (cursor == cursor_) return read;
   // Behind the retained feed, ahead of the store (it forgot), or behind a
   // Replace: read the whole state again.

@@ -120,6 +120,7 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   std::string codec_;  // compression.type, for error messages
   CityState mirror_;
   uint64_t cursor_ = 0;
+  std::string incarnation_;  // of the state the mirror was read from
   ChangeLog changes_;        // entities changed since last_, at their values there
   EntityRanks ranks_;        // indices in the mirror's arrays
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
@@ -201,6 +202,7 @@ bool PublishRun::Reload() {
   ranks_.Clear();  // before the old maps go
   mirror_ = std::move(stored->state);
   cursor_ = stored->cursor;
+  incarnation_ = std::move(stored->incarnation);
   changes_.Clear();
   whole_diff_ = true;
   ranks_.Prepare(mirror_);  // here, not in the first tick
@@ -224,6 +226,13 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     if (!feed.ok()) return failed(feed.status());
     if (feed->reload) {
       spdlog::info("change feed says reload: reading the whole state");
+      return Reload();
+    }
+    if (feed->incarnation != incarnation_) {
+      // A new feed whose cursor caught up with ours (Redis lost its data and
+      // twin-ingest rewrote the city): its entries are not about our state.
+      spdlog::info("the state was replaced under the change feed's cursor: reading the "
+                   "whole state");
       return Reload();
     }
     if (feed->cursor == cursor_) return true;

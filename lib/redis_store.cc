@@ -514,12 +514,22 @@ Result<StoredState> RedisStore::Read() {
 }
 
 Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
-  Result<std::vector<RedisReply>> replies = client_->Pipeline(
-      {{"GET", Key("seq")},
+  // One MULTI, so that the entries and the incarnation belong together.
+  Result<std::vector<RedisReply>> exec = client_->Pipeline(
+      {{"MULTI"},
+       {"GET", Key("seq")},
        {"XRANGE", Key("feed"), std::to_string(cursor + 1) + "-0", "+", "COUNT",
-        std::to_string(max_entries)}});
-  if (!replies.ok()) return Context(replies.status(), "read the change feed of");
+        std::to_string(max_entries)},
+       {"HGET", Key("meta"), "incarnation"},
+       {"EXEC"}});
+  if (!exec.ok()) return Context(exec.status(), "read the change feed of");
+  if (exec->back().type != RedisReply::Type::kArray || exec->back().elements.size() != 3) {
+    return Context(Status::Unavailable("transaction failed: " + exec->back().str),
+                   "read the change feed of");
+  }
+  const std::vector<RedisReply>* replies = &exec->back().elements;
   FeedRead read;
+  if ((*replies)[2].type == RedisReply::Type::kString) read.incarnation = (*replies)[2].str;
   const uint64_t last = ParseU64((*replies)[0].str);
   read.cursor = cursor;
   if (last == cursor) return read;

@@ -268,6 +268,31 @@ TEST_CASE("a writer that saw the city writes nothing once Redis has lost it") {
   CHECK(store->Read().ok());
 }
 
+TEST_CASE("after Redis lost its data, a new feed that caught up with a reader's cursor names "
+          "another incarnation") {
+  testing::RedisServer server;
+  REQUIRE(server.Start().ok());
+  auto store = Store(server, "c1");
+  CityState city = SmallCity();
+  REQUIRE(store->Replace(city).ok());
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(store->Write(Apply(&city, Topic::kTransportGps, R"({"busId":"b"})")).ok());
+  }
+  StoredState reader = *store->Read();  // cursor 3
+  auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+  REQUIRE(raw.ok());
+  REQUIRE((*raw)->Command({"FLUSHALL"}).ok());  // as a restart without persistence
+  REQUIRE(store->Replace(city).ok());           // a member's rewrite: cursor 1
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(store->Write(Apply(&city, Topic::kTransportGps, R"({"busId":"b"})")).ok());
+  }
+  Result<FeedRead> feed = store->ReadFeed(reader.cursor, 100);
+  REQUIRE(feed.ok());
+  CHECK_FALSE(feed->reload);  // the cursor alone cannot tell
+  CHECK(feed->incarnation != reader.incarnation);
+  CHECK(feed->incarnation == store->Read()->incarnation);
+}
+
 TEST_CASE("ParseFeedChanges takes exactly the change-list shape") {
   std::vector<std::string> districts;
   std::vector<EntityRef> changed;

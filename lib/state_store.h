@@ -87,6 +87,11 @@ struct EntityValues {
 struct FeedRead {
   bool reload = false;   // fell behind or the state was replaced: Read() again
   uint64_t cursor = 0;   // pass to the next ReadFeed()
+  // The incarnation of the state the entries apply to. A reader whose state
+  // has another one must Read() again: after Redis lost its data and a
+  // member rewrote the city, the new feed's cursors restart from 1 and can
+  // catch up with an old reader's cursor.
+  std::string incarnation;
   std::vector<EntityRef> changed;      // may repeat a ref
   std::vector<std::string> new_districts;
 };

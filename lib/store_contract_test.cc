@@ -249,6 +249,34 @@ TEST_CASE("contract: an epoch the store does not hold (it lost them) asks the wr
   });
 }
 
+TEST_CASE("contract: the feed names the incarnation its entries apply to") {
+  ForEachStore([](StateStore* store) {
+    REQUIRE(store->Replace(City()).ok());
+    StoredState read = *store->Read();
+    REQUIRE(store->Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+    Result<FeedRead> feed = store->ReadFeed(read.cursor, 100);
+    REQUIRE(feed.ok());
+    CHECK(feed->incarnation == read.incarnation);
+    REQUIRE(store->Replace(City()).ok());
+    CHECK(store->ReadFeed(read.cursor, 100)->incarnation != read.incarnation);
+  });
+}
+
+TEST_CASE("MemoryStore: a restarted feed that caught up with a reader's cursor names another "
+          "incarnation") {
+  MemoryStore store;
+  REQUIRE(store.Replace(City()).ok());
+  for (int i = 0; i < 2; ++i) REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+  StoredState reader = *store.Read();  // cursor 3
+  store.Forget();
+  REQUIRE(store.Replace(City()).ok());  // a member's rewrite: cursor 1
+  for (int i = 0; i < 3; ++i) REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+  Result<FeedRead> feed = store.ReadFeed(reader.cursor, 100);
+  REQUIRE(feed.ok());
+  CHECK_FALSE(feed->reload);  // the cursor alone cannot tell
+  CHECK(feed->incarnation != reader.incarnation);
+}
+
 TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
   MemoryStore store(/*feed_retention=*/2);
   REQUIRE(store.Replace(City()).ok());

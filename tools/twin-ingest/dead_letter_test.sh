@@ -72,9 +72,12 @@ check "a restart reads nothing: every offset, past both rejects, was committed" 
    grep -q 'stopped after 0 messages' $T/one-again.log"
 check "the state equals the rebuild of the same messages" bash -c \
   "twin-replay rebuild --base $D/city/small-city.json --input $T/stream.ndjson 2> /dev/null |
-   cmp - <(twin-snapshot save)"
+   without_positions | cmp - <(twin-snapshot save | without_positions)"
 
 # --- a dead-letter topic that does not exist ------------------------------------
+# The city definition again, without positions: the new group then reads
+# from the beginning (the store's positions would start it at the end).
+twin-snapshot load "$D/city/small-city.json" 2> /dev/null
 run_until_handled $T/two.log --group-id two --dead-letter-topic no.such.topic
 # Both rejects are given up on within librdkafka's topic lookup (5 s here).
 for _ in $(seq 150); do

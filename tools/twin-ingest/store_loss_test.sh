@@ -73,13 +73,25 @@ check "the store holds the whole city again, with positions" bash -c \
   "test \"\$(entity_counts $T/rewritten.json)\" = '$city_counts' &&
    grep -q '\"kafkaPositions\"' $T/rewritten.json"
 for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$hport/healthz)" = 200 ] && break
+  grep -q 'the city is back in the store' $T/publish.log &&
+    [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$hport/healthz)" = 200 ] && break
   sleep 0.2
 done
 check "twin-publish publishes again once the city is back" bash -c \
-  "grep -q 'the city is back in the store' $T/publish.log"
+  "grep -q 'the city is back in the store' $T/publish.log &&
+   test \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$hport/healthz) = 200"
 kill -TERM $ingester; wait $ingester
 check "twin-ingest stops cleanly (exit 0)" test $? = 0
+# What twin-publish holds must be the state, not its copy from before the
+# loss: the new feed's cursors restart at 1 and catch up with its old one.
+for _ in $(seq 50); do
+  curl -s http://127.0.0.1:$hport/api/state > $T/published.json
+  twin-snapshot save -o $T/saved-now.json 2> /dev/null
+  same_state $T/published.json $T/saved-now.json && break
+  sleep 0.2
+done
+check "twin-publish's state is the rewritten city, not its copy from before the loss" \
+  same_state $T/published.json $T/saved-now.json
 twin-replay capture --topics $inputs > $T/kafka.ndjson 2> /dev/null
 twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o $T/expected.json 2> /dev/null
 check "the state, with its positions, equals the rebuild of what Kafka holds" bash -c \
