@@ -82,6 +82,7 @@ lost=$(grep -c 'assignment lost' $T/a.log)
 echo "stall: member a's flushes fenced: $fenced; lost assignments dropped: $lost"
 check "the stalled member wrote nothing stale: its flush was fenced or its changes dropped" \
   test $((fenced + lost)) -ge 1
+for _ in $(seq 150); do [ "$(assigned a)" -ge 2 ] && break; sleep 0.2; done
 check "... and it took part again after a new assignment" test "$(assigned a)" -ge 2
 kill -TERM "$(pid a)" "$(pid b)"
 wait "$(pid a)" "$(pid b)"
