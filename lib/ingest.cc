@@ -17,7 +17,6 @@
 namespace twin {
 
 using Clock = std::chrono::steady_clock;
-using TopicPartitionKey = PartitionId;
 
 // Dead letters waiting for the broker's acknowledgement, at most.
 constexpr size_t kMaxPendingDeadLetters = 10000;
@@ -190,7 +189,7 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   std::set<EntityRef> changed_;
   std::set<std::string> created_;
   Positions next_offsets_;  // processed, not committed
-  std::set<TopicPartitionKey> assigned_, at_end_;
+  std::set<PartitionId> assigned_, at_end_;
   std::map<uint64_t, DeadLetterCopy> dead_letter_copies_;  // not yet acknowledged
   size_t pending_dead_letter_bytes_ = 0;                   // their values
   uint64_t next_dead_letter_id_ = 1;
@@ -566,7 +565,7 @@ void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
 }
 
 void IngestRun::Handle(const RdKafka::Message& message) {
-  const TopicPartitionKey tp{message.topic_name(), message.partition()};
+  const PartitionId tp{message.topic_name(), message.partition()};
   at_end_.erase(tp);
   std::optional<Topic> topic = TopicFromName(message.topic_name());
   std::string outcome = "ignored";

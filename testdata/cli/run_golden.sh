@@ -15,6 +15,7 @@ if [ -n "${RUNFILES_DIR:-}" ] || [ -n "${TEST_SRCDIR:-}" ]; then
 fi
 for dir in ${TOOL_DIRS:-}; do PATH="$dir:$PATH"; done
 export PATH
+source "$testdata/harness/positions.sh"  # without_positions, for cmd lines
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 strip_log_prefix() { sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z //'; }

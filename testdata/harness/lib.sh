@@ -35,6 +35,10 @@ twin_use_tools() {
   export PATH TWIN_TESTDATA
 }
 
+# twin_use_npm: the npm packages scripts/setup installed (kafkajs,
+# jsondiffpatch, playwright-core) on NODE_PATH.
+twin_use_npm() { export NODE_PATH="${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}/node_modules"; }
+
 twin_free_port() {
   local port
   while :; do
@@ -93,6 +97,11 @@ twin_summary() {
 TWIN_TOPICS=(sensors.environmental sensors.traffic buildings.sensors buildings.occupancy
   weather.stations traffic.graph transport.gps transport.stations emergency.incidents
   state.full state.incremental twin.deadletter)
+# The nine input topics as twin-ingest's --topics list.
+TWIN_INPUT_TOPICS=$(IFS=,; echo "${TWIN_TOPICS[*]:0:9}")
+# Consumer settings for tests of group faults: a dead member is noticed in
+# seconds, not the default 45.
+TWIN_FAST_GROUP="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 
 # twin_script NAME: the path of scripts/NAME, under Bazel or from a checkout.
 twin_script() {
@@ -201,9 +210,4 @@ same_state() {
 }
 differ_state() { ! same_state "$1" "$2"; }
 
-# without_positions [FILE]: a canonical state document without its
-# kafkaPositions member (twin-snapshot save and rebuilds from offsets record
-# them; a rebuild of a recording without offsets cannot), bytes otherwise
-# unchanged. The member sits before "name", which every document has.
-without_positions() { sed -E 's/"kafkaPositions":\{[^{}]*(\{[^{}]*\}[^{}]*)*\},//' "$@"; }
-export -f without_positions
+source "$(dirname "${BASH_SOURCE[0]}")/positions.sh"

@@ -13,9 +13,7 @@ twin_use_tools
 T=$TWIN_TMP
 root="${TEST_SRCDIR:+$TEST_SRCDIR/$TEST_WORKSPACE}"
 root=${root:-$(cd "$(dirname "$0")/../.." && pwd)}
-export NODE_PATH=${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}/node_modules
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
+twin_use_npm
 twin-gen city -o $T/city.json
 twin-gen stream --messages 24000 --bad-share 0.01 --partitions 4 --seed 3 -o $T/stream.ndjson
 
@@ -35,7 +33,7 @@ run_with_fault() {
     "http://127.0.0.1:$hport" $T/$name-stop $T/$name-option2.json > $T/$name-option2.log 2>&1 &
   local consumer=$!
   TWIN_PIDS+=($consumer)
-  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id $name $fast \
+  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id $name $TWIN_FAST_GROUP \
     2> $T/$name-ingest.log &
   local ingester=$!
   TWIN_PIDS+=($ingester)
@@ -55,7 +53,7 @@ run_with_fault() {
   check "$name: ingest stopped cleanly (exit 0)" test $? = 0
 
   twin-snapshot save > $T/$name-saved.json
-  twin-replay capture --topics $inputs > $T/$name-kafka.ndjson 2> /dev/null
+  twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/$name-kafka.ndjson 2> /dev/null
   twin-replay rebuild --base $T/city.json --input $T/$name-kafka.ndjson -o $T/$name-expected.json \
     2> /dev/null
   echo "$name: compared the state in Redis with a rebuild of the $(wc -l < $T/$name-kafka.ndjson) messages Kafka holds"

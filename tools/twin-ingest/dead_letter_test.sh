@@ -13,7 +13,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
 twin_use_tools
 T=$TWIN_TMP
 D=$TWIN_TESTDATA
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 KAFKA_SERVER_PROPERTIES="auto.create.topics.enable=false" start_broker --partitions 4 \
   --topic-config max.message.bytes=3000000
 kafka-admin $KAFKA_TEST_BROKERS alter twin.deadletter max.message.bytes=1048588
@@ -42,7 +41,7 @@ total=$(wc -l < $T/stream.ndjson)
 # MPORT and INGEST_PID (still running).
 run_until_handled() {
   local log=$1; shift
-  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $fast "$@" 2> $log &
+  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $TWIN_FAST_GROUP "$@" 2> $log &
   INGEST_PID=$!
   TWIN_PIDS+=($INGEST_PID)
   MPORT=$(ingest_metrics_port $log)
@@ -68,7 +67,7 @@ check "the 1,000,100-byte reject is in the dead-letter topic, whole" bash -c \
   "grep -q '\"key\":\"bus-big\"' $T/dead.ndjson && test \$(grep -c 'bus-big' $T/dead.ndjson) = 1 &&
    test \$(grep 'bus-big' $T/dead.ndjson | wc -c) -gt 1000100"
 check "a restart reads nothing: every offset, past both rejects, was committed" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id one --exit-at-end 2> $T/one-again.log &&
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id one --exit-at-end 2> $T/one-again.log &&
    grep -q 'stopped after 0 messages' $T/one-again.log"
 check "the state equals the rebuild of the same messages" bash -c \
   "twin-replay rebuild --base $D/city/small-city.json --input $T/stream.ndjson 2> /dev/null |
@@ -100,7 +99,7 @@ check "... and ingest goes on committing" bash -c \
 check "... and /healthz says degraded" grep -q '"status":"degraded"' $T/health2.json
 kill -TERM $INGEST_PID; wait $INGEST_PID
 check "... and a restart reads nothing" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id two --dead-letter-topic no.such.topic \
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id two --dead-letter-topic no.such.topic \
      --exit-at-end 2> $T/two-again.log && grep -q 'stopped after 0 messages' $T/two-again.log"
 cp $T/*.log "${TEST_UNDECLARED_OUTPUTS_DIR:-$T}/" 2> /dev/null
 twin_summary

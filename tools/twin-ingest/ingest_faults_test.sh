@@ -7,8 +7,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
 twin_use_tools
 T=$TWIN_TMP
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 
 start_broker --partitions 4
 export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
@@ -20,7 +18,7 @@ tail -n +30001 $T/stream.ndjson > $T/rest.ndjson
 twin-replay produce $T/first.ndjson
 # expected_state FILE: the rebuild of what Kafka holds now.
 expected_state() {
-  twin-replay capture --topics $inputs > $T/kafka.ndjson 2>/dev/null
+  twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/kafka.ndjson 2>/dev/null
   twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o "$1" 2>/dev/null
 }
 expected_state $T/expected.json
@@ -29,7 +27,7 @@ check "the first part of the stream is in Kafka" test "$(wc -l < $T/kafka.ndjson
 # Runs twin-ingest in the background with output to $1.log; sets INGEST_PID.
 run_ingest() {
   local log=$1; shift
-  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 100 --batch-size 500 $fast "$@" 2> "$log" &
+  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 100 --batch-size 500 $TWIN_FAST_GROUP "$@" 2> "$log" &
   INGEST_PID=$!
 }
 fresh_city() {  # a Redis with the city loaded; sets REDIS_URL
@@ -48,7 +46,7 @@ for round in 1 2 3; do
   wait $INGEST_PID 2>/dev/null
 done
 check "after three kill -9s a restart finishes the stream" bash -c \
-  "timeout 180 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 100 $fast --group-id $group --exit-at-end 2> $T/crash-end.log"
+  "timeout 180 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 100 $TWIN_FAST_GROUP --group-id $group --exit-at-end 2> $T/crash-end.log"
 check "and the state equals the rebuild (no update lost)" bash -c "twin-snapshot save | cmp - $T/expected.json"
 
 # --- Redis killed and restarted mid-run --------------------------------------
@@ -91,7 +89,7 @@ wait $INGEST_PID
 check "SIGTERM stops ingest with exit 0" test $? = 0
 consumed=$(sed -nE 's/.*stopped after ([0-9]+) messages.*/\1/p' $T/term.log)
 check "a restart continues from the final commit" bash -c \
-  "timeout 180 twin-ingest --metrics 127.0.0.1:0 $fast --group-id $group --exit-at-end 2> $T/term2.log &&
+  "timeout 180 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id $group --exit-at-end 2> $T/term2.log &&
    rest=\$(sed -nE 's/.*stopped after ([0-9]+) messages.*/\1/p' $T/term2.log) &&
    test \$(( $consumed + rest )) = 40000"
 check "and the state equals the rebuild" bash -c "twin-snapshot save | cmp - $T/expected.json"

@@ -9,8 +9,7 @@ twin_use_tools
 T=$TWIN_TMP
 D=$TWIN_TESTDATA
 # Fast group joins on the mock broker (toolchain.md), a fresh group each run.
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
-ingest() { twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $fast "$@"; }
+ingest() { twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $TWIN_FAST_GROUP "$@"; }
 
 start_redis
 start_broker --partitions 4
@@ -21,11 +20,10 @@ twin-snapshot load "$D/city/small-city.json"
 twin-replay produce "$D/messages/updates.ndjson"
 twin-replay produce "$D/messages/rejects.ndjson"
 check "ingest --exit-at-end stops by itself with exit 0" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $fast --group-id g1 \
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 $TWIN_FAST_GROUP --group-id g1 \
      --max-message-bytes 4096 --exit-at-end 2> $T/ingest1.log"
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 # What Kafka holds (it stamps a message produced without a timestamp).
-twin-replay capture --topics $inputs > $T/all.ndjson 2>/dev/null
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/all.ndjson 2>/dev/null
 twin-replay rebuild --base "$D/city/small-city.json" --input $T/all.ndjson \
   --max-message-bytes 4096 --summary-json $T/summary.json -o $T/expected.json 2>/dev/null
 rejected=$(sed -E 's/.*"rejected":([0-9]+).*/\1/' $T/summary.json)
@@ -42,14 +40,14 @@ check "dead letters carry source-topic, -partition, -offset and error" bash -c \
 check "a dead letter keeps the original key and bytes" bash -c \
   "grep '\"error\",\"not-an-object\"' $T/dead.ndjson | grep -q '\"value\":\"\[\\\\\"bus-101\\\\\"\]\"'"
 check "a restart after a clean stop re-reads nothing" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id g1 --exit-at-end 2> $T/ingest2.log;
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id g1 --exit-at-end 2> $T/ingest2.log;
    grep -q 'stopped after 0 messages' $T/ingest2.log"
 check "the log has the effective configuration with the password masked" \
   grep -q "starting: brokers=$KAFKA_BROKERS group=g1 redis=redis://127.0.0.1" $T/ingest1.log
 
 # --- /metrics and /healthz while running; no broker yet at start -----------
 mport=$(twin_free_port)
-twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g2 -b 127.0.0.1:1 2> $T/nobroker.log &
+twin-ingest --metrics 127.0.0.1:$mport $TWIN_FAST_GROUP --group-id g2 -b 127.0.0.1:1 2> $T/nobroker.log &
 pid=$!
 TWIN_PIDS+=($pid)
 sleep 3
@@ -67,7 +65,7 @@ mport=$(twin_free_port)
 # so it counts only what is produced now.
 twin-replay produce "$D/messages/updates.ndjson"
 twin-replay produce "$D/messages/rejects.ndjson"
-twin-ingest --metrics 127.0.0.1:$mport $fast --group-id g3 2> $T/metrics.log &
+twin-ingest --metrics 127.0.0.1:$mport $TWIN_FAST_GROUP --group-id g3 2> $T/metrics.log &
 pid=$!
 TWIN_PIDS+=($pid)
 # Poll (bounded) until the group has formed and the messages are counted.

@@ -19,8 +19,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
 twin_use_tools
 T=$TWIN_TMP
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 start_broker --partitions 4
 start_redis
 export REDIS_URL=$REDIS_TEST_URL KAFKA_BROKERS=$KAFKA_TEST_BROKERS
@@ -37,7 +35,7 @@ sed -n 1,20000p $T/stream.ndjson | sed 's/T08:0/T10:0/g' > $T/run3.ndjson
 member() {
   local name=$1 group=$2
   shift 2
-  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --batch-size 500 $fast \
+  twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --batch-size 500 $TWIN_FAST_GROUP \
     --group-id "$group" "$@" 2>> "$T/$name.log" &
   echo $! > "$T/$name.pid"
   TWIN_PIDS+=($!)
@@ -45,13 +43,13 @@ member() {
 pid() { cat "$T/$1.pid"; }
 # drain GROUP: one member reads what is left to the end and stops.
 drain() {
-  timeout 180 twin-ingest --metrics 127.0.0.1:0 $fast --group-id "$1" --exit-at-end \
+  timeout 180 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id "$1" --exit-at-end \
     2>> "$T/drain-$1.log"
 }
 # same_as_kafka: the state in Redis, positions included, equals the rebuild of
 # everything Kafka holds from the city definition.
 same_as_kafka() {
-  twin-replay capture --topics $inputs > $T/kafka.ndjson 2> /dev/null
+  twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/kafka.ndjson 2> /dev/null
   twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o $T/expected.json 2> /dev/null
   twin-snapshot save -o $T/actual.json 2> /dev/null
   cmp -s $T/actual.json $T/expected.json

@@ -10,8 +10,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
 twin_use_tools
 T=$TWIN_TMP
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 start_broker --partitions 4 --topic-config max.message.bytes=3000000
 kafka-admin $KAFKA_TEST_BROKERS alter twin.deadletter max.message.bytes=1048588
 start_redis
@@ -50,7 +48,7 @@ check "the stream with its pills is in Kafka" \
   twin-replay produce -X message.max.bytes=3000000 $T/stream.ndjson
 total=$(wc -l < $T/stream.ndjson)
 
-twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id poison $fast 2> $T/ingest.log &
+twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id poison $TWIN_FAST_GROUP 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
 mport=$(ingest_metrics_port $T/ingest.log)
@@ -70,7 +68,7 @@ check "the deep message was rejected as too-deep and dead-lettered, not stored" 
 kill -TERM $ingester; wait $ingester
 check "SIGTERM: exit 0" test $? = 0
 twin-snapshot save > $T/saved.json
-twin-replay capture --topics $inputs > $T/kafka.ndjson 2> /dev/null
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/kafka.ndjson 2> /dev/null
 twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson --summary-json $T/summary.json \
   -o $T/expected.json 2> /dev/null
 echo "poison: $(cat $T/summary.json)"
@@ -78,7 +76,7 @@ check "the state equals the rebuild of what Kafka holds" cmp $T/saved.json $T/ex
 check "the 64-level message applied; only the 300,000-level one was too-deep" bash -c \
   "grep -q '\"sensorId\":\"deep\"' $T/saved.json && grep -q '\"too-deep\":1' $T/summary.json"
 check "a restart reads nothing and changes nothing" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id poison --exit-at-end 2> $T/again.log &&
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id poison --exit-at-end 2> $T/again.log &&
    grep -q 'stopped after 0 messages' $T/again.log && twin-snapshot save | cmp - $T/saved.json"
 cp $T/*.log "${TEST_UNDECLARED_OUTPUTS_DIR:-$T}/" 2> /dev/null
 twin_summary

@@ -12,8 +12,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
   source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/lib.sh"
 twin_use_tools
 T=$TWIN_TMP
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 start_broker --partitions 4
 start_redis
 export REDIS_URL=$REDIS_TEST_URL KAFKA_BROKERS=$KAFKA_TEST_BROKERS
@@ -53,7 +51,7 @@ twin-publish --http 127.0.0.1:$hport --incremental-interval-ms 300 --full-interv
   2> $T/publish.log &
 publisher=$!
 TWIN_PIDS+=($publisher)
-twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id loss $fast 2> $T/ingest.log &
+twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id loss $TWIN_FAST_GROUP 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
 mport=$(ingest_metrics_port $T/ingest.log)
@@ -92,7 +90,7 @@ for _ in $(seq 50); do
 done
 check "twin-publish's state is the rewritten city, not its copy from before the loss" \
   same_state $T/published.json $T/saved-now.json
-twin-replay capture --topics $inputs > $T/kafka.ndjson 2> /dev/null
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/kafka.ndjson 2> /dev/null
 twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o $T/expected.json 2> /dev/null
 check "the state, with its positions, equals the rebuild of what Kafka holds" bash -c \
   "twin-snapshot save | cmp - $T/expected.json"
@@ -119,7 +117,7 @@ echo "loss: Redis restarts empty again, this time while twin-ingest is down"
 restart_redis_empty
 twin-replay produce $T/part3.ndjson 2> /dev/null
 check "a restart of twin-ingest refuses, naming the recovery" bash -c \
-  "! timeout 60 twin-ingest --metrics 127.0.0.1:0 $fast --group-id loss --exit-at-end 2> $T/refused.log &&
+  "! timeout 60 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id loss --exit-at-end 2> $T/refused.log &&
    grep -q 'has committed offsets' $T/refused.log && grep -q 'twin-replay rebuild' $T/refused.log"
 # (The refused start took its epochs, which is all it wrote.)
 check "Redis holds no partial city" test \
@@ -132,8 +130,8 @@ check "... and twin-publish's /healthz is 503" test \
 twin-snapshot load $T/city.json 2> /dev/null
 twin-replay rebuild --base $T/city.json --into-redis 2> /dev/null
 check "after the recovery twin-ingest starts and reads to the end" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id loss --exit-at-end 2> $T/after.log"
-twin-replay capture --topics $inputs > $T/kafka.ndjson 2> /dev/null
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id loss --exit-at-end 2> $T/after.log"
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/kafka.ndjson 2> /dev/null
 twin-replay rebuild --base $T/city.json --input $T/kafka.ndjson -o $T/expected.json 2> /dev/null
 check "the state equals the rebuild of what Kafka holds" bash -c "twin-snapshot save | cmp - $T/expected.json"
 kill -TERM $publisher; wait $publisher

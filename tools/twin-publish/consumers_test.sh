@@ -17,7 +17,7 @@ twin_use_tools
 T=$TWIN_TMP
 here="${TEST_SRCDIR:+$TEST_SRCDIR/$TEST_WORKSPACE/tools/twin-publish}"
 here=${here:-$(cd "$(dirname "$0")" && pwd)}
-export NODE_PATH=${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}/node_modules
+twin_use_npm
 
 start_redis
 start_broker --partitions 4

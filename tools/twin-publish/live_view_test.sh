@@ -15,9 +15,8 @@ twin_use_tools
 T=$TWIN_TMP
 here="${TEST_SRCDIR:+$TEST_SRCDIR/$TEST_WORKSPACE/tools/twin-publish}"
 here=${here:-$(cd "$(dirname "$0")" && pwd)}
-export NODE_PATH=${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}/node_modules
+twin_use_npm
 out=${TEST_UNDECLARED_OUTPUTS_DIR:-$T}
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 
 start_redis
 start_broker --partitions 2
@@ -39,7 +38,7 @@ start_publisher() {
 # (tcp_wmem) before its queue grows; 30,000 messages make 6-8 MB of events,
 # so that it passes a 1 MB bound, while a client that reads keeps up.
 start_publisher --stream-queue-bytes 1000000
-twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id live $fast 2> $T/ingest.log &
+twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id live $TWIN_FAST_GROUP 2> $T/ingest.log &
 TWIN_PIDS+=($!)
 metric() { curl -s http://127.0.0.1:$hport/metrics | sed -n "s/^$1 //p"; }
 

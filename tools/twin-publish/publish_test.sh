@@ -11,8 +11,7 @@ twin_use_tools
 T=$TWIN_TMP
 here="${TEST_SRCDIR:+$TEST_SRCDIR/$TEST_WORKSPACE/tools/twin-publish}"
 here=${here:-$(cd "$(dirname "$0")" && pwd)}
-npm_dir=${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
+twin_use_npm
 # GET a path: body to $2, headers to $T/headers; prints the status code.
 get() { curl -s -o "$2" -D $T/headers -w '%{http_code}' "http://127.0.0.1:$hport$1"; }
 export -f get
@@ -37,12 +36,12 @@ twin-publish --http 127.0.0.1:$hport --incremental-interval-ms 400 --full-interv
   2> $T/publish.log &
 publisher=$!
 TWIN_PIDS+=($publisher)
-NODE_PATH="$npm_dir/node_modules" node "$here/design_consumers.mjs" option2 "$KAFKA_BROKERS" \
+node "$here/design_consumers.mjs" option2 "$KAFKA_BROKERS" \
   "http://127.0.0.1:$hport" $T/final-sequence $T/kafkajs.json > $T/kafkajs.log 2>&1 &
 dashboard=$!
 TWIN_PIDS+=($dashboard)
 iport=$(twin_free_port)
-twin-ingest --metrics 127.0.0.1:$iport --flush-interval-ms 200 $fast --group-id p 2> $T/ingest.log &
+twin-ingest --metrics 127.0.0.1:$iport --flush-interval-ms 200 $TWIN_FAST_GROUP --group-id p 2> $T/ingest.log &
 ingester=$!
 TWIN_PIDS+=($ingester)
 for _ in $(seq 100); do grep -q "Published full" $T/publish.log && grep -q assigned $T/ingest.log && break; sleep 0.1; done

@@ -8,8 +8,6 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
 twin_use_tools
 T=$TWIN_TMP
 D=$TWIN_TESTDATA
-inputs=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
-fast="-X session.timeout.ms=6000 -X heartbeat.interval.ms=500"
 # Small fetches make reading slow (seconds for these 20,000 messages) without
 # changing what is read: room to interrupt a rebuild part-way.
 slow="-X fetch.message.max.bytes=2000 -X queued.max.messages.kbytes=16"
@@ -29,7 +27,7 @@ twin-replay produce $T/all.ndjson 2>/dev/null
 
 twin-snapshot load $T/city.json
 check "twin-ingest reads the stream" bash -c \
-  "timeout 180 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> $T/ingest.log"
+  "timeout 180 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id svc --exit-at-end 2> $T/ingest.log"
 twin-snapshot save -o $T/ingested.json
 
 check "rebuild from Kafka equals what twin-ingest left in Redis" bash -c \
@@ -45,7 +43,7 @@ check "rebuild from Kafka equals rebuild of the recording (which has no offsets)
 check "rebuild --from beginning without a base works from an empty city" bash -c \
   "twin-replay rebuild --from beginning 2>/dev/null | twin-snapshot validate -"
 check "the service's group offsets did not move: its restart reads nothing" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> $T/ingest2.log;
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id svc --exit-at-end 2> $T/ingest2.log;
    grep -q 'stopped after 0 messages' $T/ingest2.log"
 
 # --- --to and --base split the stream exactly ------------------------------
@@ -80,9 +78,9 @@ for (const line of readFileSync(process.argv[3], "utf8").split("\n")) {
   if (line && JSON.parse(line).timestamp >= from) console.log(line);
 }
 EOF
-twin-replay capture --topics $inputs > $T/captured-all.ndjson 2>/dev/null
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/captured-all.ndjson 2>/dev/null
 check "capture --from TIME, looked up by time, equals the capture's messages from that time" bash -c \
-  "twin-replay capture --topics $inputs --from $mid 2> $T/capfrom.log | sort > $T/capfrom.ndjson &&
+  "twin-replay capture --topics $TWIN_INPUT_TOPICS --from $mid 2> $T/capfrom.log | sort > $T/capfrom.ndjson &&
    grep -q 'looked offsets up by time' $T/capfrom.log &&
    node $T/window.mjs $mid $T/captured-all.ndjson | sort | cmp - $T/capfrom.ndjson &&
    test -s $T/capfrom.ndjson"
@@ -98,11 +96,11 @@ check "... and nothing is written" test ! -e $T/never.json
 printf '%s\n' '{"topic":"transport.gps","partition":0,"key":"bus-2099","value":"{\"busId\":\"bus-2099\",\"currentLocation\":{\"latitude\":42.3,\"longitude\":13.3},\"lastUpdated\":\"2099-01-01T00:00:00.000Z\",\"speed\":1}"}' \
   > $T/future.ndjson
 twin-replay produce $T/future.ndjson 2>/dev/null
-timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> /dev/null
+timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id svc --exit-at-end 2> /dev/null
 twin-snapshot save -o $T/snap.json
 sed -n '5001,9000p' $T/stream.ndjson | sed 's/T08:0/T09:0/g' > $T/later.ndjson
 twin-replay produce $T/later.ndjson 2>/dev/null
-timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> /dev/null
+timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id svc --exit-at-end 2> /dev/null
 twin-snapshot save -o $T/live.json
 check "the snapshot records positions and its newest lastUpdated is 2099" bash -c \
   "grep -q '\"kafkaPositions\":{' $T/snap.json && grep -q '\"timestamp\":\"2099-' $T/snap.json"
@@ -112,7 +110,7 @@ check "rebuild --base SNAPSHOT resumes from its positions and equals the live st
    grep -q \"resuming the base's\" $T/resumed.log && cmp $T/resumed.json $T/live.json"
 check "... reading only the messages after the positions" bash -c \
   "test \"\$(sed -nE 's/.*reading ([0-9]+) messages.*/\\1/p' $T/resumed.log)\" = 4000"
-twin-replay capture --topics $inputs > $T/captured-later.ndjson 2>/dev/null
+twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/captured-later.ndjson 2>/dev/null
 check "... and so does a rebuild of the capture from it (offsets skip what it holds)" bash -c \
   "twin-replay rebuild --base $T/snap.json --input $T/captured-later.ndjson -o $T/resumed-file.json 2>/dev/null &&
    cmp $T/resumed-file.json $T/live.json"
@@ -120,7 +118,7 @@ check "twin-snapshot load of the snapshot restores its positions" bash -c \
   "twin-snapshot load $T/snap.json 2> $T/load.log && grep -q 'with the Kafka positions of' $T/load.log &&
    twin-snapshot save | cmp - $T/snap.json"
 check "... and twin-ingest resumes from them: it reads exactly the later messages again" bash -c \
-  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $fast --group-id svc --exit-at-end 2> $T/resume-ingest.log &&
+  "timeout 120 twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id svc --exit-at-end 2> $T/resume-ingest.log &&
    grep -q 'stopped after 4000 messages' $T/resume-ingest.log && twin-snapshot save | cmp - $T/live.json"
 printf '{"cityId":"laquila-dt-001","districts":[],"kafkaPositions":{"traffic.graph":{"0":-4}}}\n' > $T/badpos.json
 check "a snapshot with a malformed position is refused, naming it" bash -c \

@@ -6,14 +6,13 @@ source "$(dirname "$0")/../../testdata/harness/lib.sh" 2>/dev/null ||
 twin_use_tools
 T=$TWIN_TMP
 D=$TWIN_TESTDATA
-topics=sensors.environmental,sensors.traffic,buildings.sensors,buildings.occupancy,weather.stations,traffic.graph,transport.gps,transport.stations,emergency.incidents
 
 start_broker --partitions 4
 export KAFKA_BROKERS=$KAFKA_TEST_BROKERS
 check "the broker wrote its bootstrap list" test -n "$KAFKA_BROKERS"
 
 check "produce a recording" twin-replay produce "$D/messages/updates.ndjson"
-check "capture it back" bash -c "twin-replay capture --topics $topics > $T/captured.ndjson"
+check "capture it back" bash -c "twin-replay capture --topics $TWIN_INPUT_TOPICS > $T/captured.ndjson"
 check "every message came back" test "$(wc -l < $T/captured.ndjson)" = 15
 check "a rebuild of the capture equals the rebuild of the recording" bash -c \
   "twin-replay rebuild --base '$D/city/small-city.json' --input $T/captured.ndjson 2>/dev/null |
@@ -24,7 +23,7 @@ check "... and records the capture's positions" bash -c \
 check "capture and produce round-trip" bash -c \
   "sed -E 's/,\"offset\":[0-9]+//' $T/captured.ndjson | sort > $T/a &&
    twin-replay produce $T/captured.ndjson -b $KAFKA_BROKERS &&
-   twin-replay capture --topics $topics | sed -E 's/,\"offset\":[0-9]+//' | sort > $T/b &&
+   twin-replay capture --topics $TWIN_INPUT_TOPICS | sed -E 's/,\"offset\":[0-9]+//' | sort > $T/b &&
    sort $T/a $T/a | cmp - $T/b"
 check "capture --from/--to keeps the window" bash -c \
   "test \$(twin-replay capture --topics transport.gps --from 2025-12-08T10:06:00.500Z --to end 2>/dev/null | wc -l) = 2"
