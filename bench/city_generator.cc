@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "lib/json_writer.h"
-#include "lib/timestamp.h"
+#include "lib/json/json_writer.h"
+#include "lib/base/timestamp.h"
 
 namespace twin {
 namespace {

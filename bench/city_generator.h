@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/city_state.h"
-#include "lib/record.h"
+#include "lib/city/city_state.h"
+#include "lib/kafka/record.h"
 
 namespace twin {
 

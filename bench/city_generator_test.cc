@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "lib/outcome_counts.h"
-#include "lib/rebuild.h"
-#include "lib/state_document.h"
+#include "lib/city/outcome_counts.h"
+#include "lib/kafka/rebuild.h"
+#include "lib/city/state_document.h"
 
 namespace twin {
 namespace {

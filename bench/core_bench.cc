@@ -11,9 +11,9 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/outcome_counts.h"
-#include "lib/state_document.h"
-#include "lib/update_rules.h"
+#include "lib/city/outcome_counts.h"
+#include "lib/city/state_document.h"
+#include "lib/city/update_rules.h"
 
 namespace {
 

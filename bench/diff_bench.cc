@@ -12,10 +12,10 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/json_diff.h"
-#include "lib/json_tape.h"
-#include "lib/state_document.h"
-#include "lib/update_rules.h"
+#include "lib/json/json_diff.h"
+#include "lib/json/json_tape.h"
+#include "lib/city/state_document.h"
+#include "lib/city/update_rules.h"
 
 namespace {
 

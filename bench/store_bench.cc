@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "bench/city_generator.h"
-#include "lib/redis_store.h"
-#include "lib/state_document.h"
+#include "lib/store/redis_store.h"
+#include "lib/city/state_document.h"
 #include "lib/testing/redis_server.h"
-#include "lib/topic.h"
-#include "lib/update_rules.h"
+#include "lib/city/topic.h"
+#include "lib/city/update_rules.h"
 
 namespace {
 

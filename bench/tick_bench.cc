@@ -19,12 +19,12 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/json_parse.h"
-#include "lib/json_writer.h"
-#include "lib/parallel.h"
-#include "lib/state_delta.h"
-#include "lib/topic.h"
-#include "lib/update_rules.h"
+#include "lib/json/json_parse.h"
+#include "lib/json/json_writer.h"
+#include "lib/base/parallel.h"
+#include "lib/publish/state_delta.h"
+#include "lib/city/topic.h"
+#include "lib/city/update_rules.h"
 
 namespace twin {
 namespace {

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "bench/city_generator.h"
-#include "lib/file_io.h"
-#include "lib/state_document.h"
+#include "lib/base/file_io.h"
+#include "lib/city/state_document.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {

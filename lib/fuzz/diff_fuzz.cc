@@ -2,9 +2,9 @@
 // patch(a, diff(a, b)) == b and unpatch(b, diff(a, b)) == a, and the delta
 // written straight from tapes is the text of the tree delta.
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/json_diff.h"
-#include "lib/json_tape.h"
-#include "lib/state_document.h"
+#include "lib/json/json_diff.h"
+#include "lib/json/json_tape.h"
+#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto [a_text, b_text] = twin::fuzz::SplitTwo({reinterpret_cast<const char*>(data), size});

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/redis_store.h"
+#include "lib/store/redis_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> districts;

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/state_document.h"
-#include "lib/update_rules.h"
+#include "lib/city/state_document.h"
+#include "lib/city/update_rules.h"
 
 namespace {
 

@@ -3,8 +3,8 @@
 // crash, an exception or a sanitizer report. A patch that worked is undone
 // by unpatch.
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/json_diff.h"
-#include "lib/state_document.h"
+#include "lib/json/json_diff.h"
+#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto [doc_text, delta_text] =

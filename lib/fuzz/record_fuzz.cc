@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/record.h"
+#include "lib/kafka/record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "lib/fuzz/fuzz_util.h"
-#include "lib/json_tape.h"
-#include "lib/state_document.h"
+#include "lib/json/json_tape.h"
+#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

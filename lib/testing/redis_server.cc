@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "lib/redis_client.h"
+#include "lib/store/redis_client.h"
 
 namespace twin::testing {
 

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "lib/status.h"
+#include "lib/base/status.h"
 
 namespace twin::testing {
 

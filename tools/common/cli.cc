@@ -7,8 +7,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "lib/city_state.h"
-#include "lib/redis_store.h"
+#include "lib/city/city_state.h"
+#include "lib/store/redis_store.h"
 
 namespace twin::cli {
 namespace {

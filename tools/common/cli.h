@@ -15,10 +15,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "lib/kafka_io.h"
-#include "lib/redis_client.h"
-#include "lib/state_store.h"
-#include "lib/status.h"
+#include "lib/kafka/kafka_io.h"
+#include "lib/store/redis_client.h"
+#include "lib/store/state_store.h"
+#include "lib/base/status.h"
 #include "tools/common/version.h"
 
 namespace twin::cli {

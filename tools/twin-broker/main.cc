@@ -7,8 +7,8 @@
 #include <iostream>
 #include <thread>
 
-#include "lib/file_io.h"
-#include "lib/mock_broker.h"
+#include "lib/base/file_io.h"
+#include "lib/kafka/mock_broker.h"
 #include "tools/common/cli.h"
 
 #include <spdlog/spdlog.h>

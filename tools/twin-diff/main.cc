@@ -3,7 +3,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "lib/commands.h"
+#include "lib/commands/diff_command.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {

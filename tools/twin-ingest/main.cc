@@ -4,8 +4,8 @@
 
 #include <iostream>
 
-#include "lib/http_server.h"
-#include "lib/ingest.h"
+#include "lib/http/http_server.h"
+#include "lib/ingest/ingest.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {

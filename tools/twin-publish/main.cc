@@ -4,8 +4,8 @@
 
 #include <iostream>
 
-#include "lib/publisher.h"
-#include "lib/state_api.h"
+#include "lib/publish/publisher.h"
+#include "lib/publish/state_api.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {

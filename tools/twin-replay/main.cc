@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "lib/commands.h"
+#include "lib/commands/replay_commands.h"
 #include "tools/common/cli.h"
 
 int main(int argc, char** argv) {

@@ -1,0 +1,94 @@
+#include "lib/kafka/rebuild.h"
+
+#include "lib/city/topic.h"
+
+namespace twin {
+
+NdjsonRecordSource::NdjsonRecordSource(std::istream* in, std::string name,
+                                       uint64_t total_bytes)
+    : in_(in), name_(std::move(name)), total_bytes_(total_bytes) {}
+
+Result<std::optional<Record>> NdjsonRecordSource::Next() {
+  while (std::getline(*in_, line_)) {
+    ++line_number_;
+    bytes_read_ += line_.size() + 1;
+    if (line_.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Result<Record> record = ParseRecord(line_);
+    if (!record.ok()) {
+      return record.status().WithContext(name_ + ":" + std::to_string(line_number_));
+    }
+    return std::optional<Record>(std::move(record).value());
+  }
+  if (in_->bad()) return Status::IoError("reading " + name_ + " failed");
+  return std::optional<Record>();
+}
+
+ApplyResult RecordApplier::Apply(const Record& record) {
+  return Apply(record.topic, record.value, record.timestamp_ms);
+}
+
+ApplyResult RecordApplier::Apply(std::string_view topic, std::string_view value,
+                                 int64_t timestamp_ms) {
+  std::optional<Topic> input_topic = TopicFromName(topic);
+  if (!input_topic) {
+    ++counts_.ignored;
+    ApplyResult ignored;
+    ignored.reason = "not-an-input-topic";
+    return ignored;
+  }
+  ApplyResult result =
+      ApplyMessage(state_, InputMessage{*input_topic, value, timestamp_ms}, options_);
+  counts_.Add(result);
+  return result;
+}
+
+Status Rebuild(RecordSource* source, const RebuildOptions& options,
+               const std::atomic<bool>* stop, CityState* state,
+               OutcomeCounts* counts, Positions* positions) {
+  RecordApplier applier(state, options.rules);
+  OutcomeCounts skipped;  // records outside the time window
+  uint64_t seen = 0;
+  Status status;
+  while (true) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      status = Status::Cancelled("stopped by a signal");
+      break;
+    }
+    Result<std::optional<Record>> next = source->Next();
+    if (!next.ok()) {
+      status = next.status();
+      break;
+    }
+    if (!next->has_value()) break;
+    const Record& record = **next;
+    const bool placed =
+        record.partition >= 0 && record.offset >= 0 && TopicFromName(record.topic).has_value();
+    auto resume = placed ? options.resume.find({record.topic, record.partition})
+                         : options.resume.end();
+    const bool resumed = resume != options.resume.end();
+    if (resumed && record.offset < resume->second) {
+      ++skipped.skipped;  // already in the base
+    } else if (InTimeWindow(record.timestamp_ms, resumed ? std::nullopt : options.from_ms,
+                            options.to_ms)) {
+      applier.Apply(record);
+    } else {
+      ++skipped.skipped;
+    }
+    if (placed && positions != nullptr) {
+      NotePosition(positions, {record.topic, record.partition}, record.offset);
+    }
+    if (options.progress && ++seen % 65536 == 0) {
+      options.progress(*source, applier.counts());
+    }
+  }
+  *counts = applier.counts();
+  counts->Merge(skipped);
+  // A signal can also end the input early (a read interrupted on a pipe):
+  // whatever the source said, a stopped rebuild is incomplete.
+  if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+    return Status::Cancelled("stopped by a signal");
+  }
+  return status;
+}
+
+}  // namespace twin

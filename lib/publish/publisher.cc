@@ -1,0 +1,552 @@
+#include "lib/publish/publisher.h"
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "lib/publish/change_event.h"
+#include "lib/http/http_server.h"
+#include "lib/json/json_diff.h"
+#include "lib/json/json_writer.h"
+#include "lib/http/prometheus.h"
+#include "lib/publish/sequencer.h"
+#include "lib/publish/state_delta.h"
+#include "lib/city/state_document.h"
+#include "lib/base/timestamp.h"
+
+namespace twin {
+
+using Clock = std::chrono::steady_clock;
+
+std::string PublishMetrics::ToPrometheus() const {
+  std::string out;
+  auto metric = [&out](const char* name, const char* help, const char* type, double v) {
+    AppendMetric(&out, name, help, type, v);
+  };
+  metric("twin_publish_full_total", "state.full messages acknowledged.", "counter", full);
+  metric("twin_publish_store_has_city",
+         "0 while the store holds no state for the city: nothing is published.", "gauge",
+         store_has_city);
+  metric("twin_publish_incremental_total", "state.incremental messages acknowledged.",
+         "counter", incremental);
+  metric("twin_publish_failures_total", "Publishes the broker refused or lost.", "counter",
+         failures);
+  metric("twin_publish_reloads_total", "Whole-state reads after the change feed said so.",
+         "counter", reloads);
+  metric("twin_publish_unreadable_entities_total",
+         "Changed entities skipped because their stored value is not JSON.", "counter",
+         unreadable);
+  metric("twin_publish_prepared_deltas_total",
+         "Entity deltas made between ticks, as the changes came.", "counter", prepared);
+  metric("twin_publish_sequence", "Sequence of the last published document.", "gauge",
+         static_cast<double>(sequence));
+  metric("twin_publish_last_full_bytes", "Size of the last state.full.", "gauge",
+         static_cast<double>(last_full_bytes));
+  metric("twin_publish_last_delta_bytes", "Size of the last state.incremental.", "gauge",
+         static_cast<double>(last_delta_bytes));
+  metric("twin_publish_last_seconds", "Time of the last publish, to the broker's ack.",
+         "gauge", last_publish_ms / 1000);
+  tick_seconds.AppendTo(&out, "twin_publish_tick_seconds",
+                        "Each acknowledged publish, from the start of its tick (the feed "
+                        "read) to the broker's ack.");
+  ack_seconds.AppendTo(&out, "twin_publish_ack_seconds",
+                       "Each acknowledged publish, from the send to the broker's ack.");
+  return out;
+}
+
+class PublishRun : public RdKafka::DeliveryReportCb {
+ public:
+  PublishRun(Publisher* owner, const std::atomic<bool>* stop)
+      : owner_(owner), options_(owner->options_), stop_(stop) {}
+
+  Status Run();
+
+  void dr_cb(RdKafka::Message& message) override {
+    // A report for a message given up on earlier is not this send's.
+    if (reinterpret_cast<uintptr_t>(message.msg_opaque()) != send_id_) return;
+    delivered_ = true;
+    error_ = message.err();
+    error_text_ = message.errstr();
+    persisted_ = message.status();
+  }
+
+ private:
+  bool Stopping() const { return stop_ != nullptr && stop_->load(); }
+  Status Connect();
+  bool Reload();
+  // Reads the change feed into the mirror. `between_ticks`: a failure is
+  // logged at debug level only, since the next tick tries again and says so.
+  bool FollowFeed(bool between_ticks = false);
+  // Reads the feed and diffs the entities it changed (ChangeLog::Prepare).
+  void FollowBetweenTicks();
+  // Stamps the mirror with the time now.
+  void StampNow();
+  // The outcome of one publish. kInDoubt: the broker may have stored the
+  // message although it was not acknowledged (a request timed out in
+  // flight, or no report came), so its sequence cannot be used again.
+  using SendResult = Sequencer::Outcome;
+  SendResult Send(const std::string& topic, const std::string& value,
+                  const std::vector<std::pair<std::string, std::string>>& headers);
+  // After a failed publish of document `sequence`: logs and counts it (the
+  // sequencer has the outcome already).
+  void Failed(SendResult result, uint64_t sequence);
+  bool PublishFull(Clock::time_point start);
+  // How long a publish waits for the broker's acknowledgement.
+  int ack_timeout_ms_ = 60000;
+  // `start`: the tick's start; `feed_done`: when its FollowFeed returned.
+  bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
+  void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
+                 double ms);
+  // Whether the last document can be rendered from the mirror: the mirror
+  // was not read whole again since (the change log leads back to it).
+  bool CanRender() const { return last_ && !last_->has_text() && !whole_diff_; }
+  // Renders the last document's text if an HTTP request asked for it.
+  void RenderIfWanted();
+  // Renders the last document's text from the mirror put back to it by the
+  // change log, and hands it to waiting requests. Requires CanRender().
+  void RenderLast();
+  // The mirror is now what was last published: nothing to carry forward.
+  void InStep() {
+    changes_.Clear();
+    whole_diff_ = false;
+  }
+
+  Publisher* owner_;
+  const PublishOptions& options_;
+  const std::atomic<bool>* stop_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::string codec_;  // compression.type, for error messages
+  CityState mirror_;
+  uint64_t cursor_ = 0;
+  std::string incarnation_;  // of the state the mirror was read from
+  ChangeLog changes_;        // entities changed since last_, at their values there
+  EntityRanks ranks_;        // indices in the mirror's arrays
+  bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
+  std::shared_ptr<PublishedDocument> last_;
+  Sequencer sequencer_;  // sequence numbers, and when a state.full is owed
+  uintptr_t send_id_ = 0;
+  bool delivered_ = false;
+  RdKafka::ErrorCode error_ = RdKafka::ERR_NO_ERROR;
+  std::string error_text_;
+  RdKafka::Message::Status persisted_ = RdKafka::Message::MSG_STATUS_NOT_PERSISTED;
+};
+
+Status PublishRun::Connect() {
+  // A design-scale state.full is 7-8 MB: compressed by default, and allowed
+  // past librdkafka's 1 MB default up to its maximum, 1 GB (librdkafka
+  // checks the uncompressed size): the broker's own limit, on the
+  // compressed batch, is the one that matters, and its refusal is an error
+  // that names it (Send).
+  // gzip, because every Kafka client reads it without a plugin (kafkajs,
+  // the design document's consumers, needs one for zstd, lz4 and snappy),
+  // and it brings the design-scale city to about 0.8 MB (state-rules.md §3).
+  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
+                        MakeKafkaConf(options_.kafka, {{"acks", "all"},
+                                                       {"enable.idempotence", "true"},
+                                                       {"compression.type", "gzip"},
+                                                       {"message.max.bytes", "1000000000"}}));
+  std::string error;
+  conf->get("compression.type", codec_);
+  spdlog::info("producing with compression.type={}", codec_);
+  conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
+  producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!producer_) return Status::Unavailable("Kafka producer: " + error);
+  // Best effort: learn both topics' leaders now, so that the first publish
+  // of each does not wait for them. A broker not up yet is no error here.
+  for (const std::string& name : {options_.full_topic, options_.incremental_topic}) {
+    std::unique_ptr<RdKafka::Topic> topic(
+        RdKafka::Topic::create(producer_.get(), name, nullptr, error));
+    RdKafka::Metadata* metadata = nullptr;
+    if (topic && producer_->metadata(false, topic.get(), &metadata, 5000) ==
+                     RdKafka::ERR_NO_ERROR) {
+      delete metadata;
+    }
+  }
+  return Status::Ok();
+}
+
+bool PublishRun::Reload() {
+  Result<StoredState> stored = owner_->store_->Read();
+  if (stored.status().code() == StatusCode::kNotFound) {
+    // state-rules.md §3: never publish a city the store has lost (an empty
+    // state.full would wipe every consumer's state). Said once an episode.
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (owner_->metrics_.store_has_city) {
+      spdlog::warn("the store holds no state for city '{}' (Redis restarted empty, or no city "
+                   "loaded yet): publishing nothing until it is back", options_.city_id);
+    }
+    owner_->metrics_.store_has_city = false;
+    return false;
+  }
+  if (!stored.ok()) {
+    spdlog::warn("cannot read the state: {}", stored.status().message());
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (!owner_->metrics_.store_has_city) spdlog::info("the city is back in the store");
+    owner_->metrics_.store_has_city = true;
+  }
+  // The next delta diffs whole documents, so the last one needs its text:
+  // rendered now, while the mirror still leads back to it, or else (a
+  // second reload before a publish) a state.full.
+  if (last_ && !last_->has_text()) {
+    if (CanRender()) {
+      RenderLast();
+    } else {
+      sequencer_.OweFull();
+    }
+  }
+  ranks_.Clear();  // before the old maps go
+  mirror_ = std::move(stored->state);
+  cursor_ = stored->cursor;
+  incarnation_ = std::move(stored->incarnation);
+  changes_.Clear();
+  whole_diff_ = true;
+  ranks_.Prepare(mirror_);  // here, not in the first tick
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  ++owner_->metrics_.reloads;
+  return true;
+}
+
+// Brings the mirror up to date with the change feed: only the entities that
+// changed are read.
+bool PublishRun::FollowFeed(bool between_ticks) {
+  // The mirror stays where it was (the cursor too), and the next try
+  // starts there again.
+  auto failed = [between_ticks](const Status& status) {
+    spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
+                "cannot follow the change feed: {}", status.message());
+    return false;
+  };
+  while (true) {
+    Result<FeedRead> feed = owner_->store_->ReadFeed(cursor_, 1000);
+    if (!feed.ok()) return failed(feed.status());
+    if (feed->reload) {
+      spdlog::info("change feed says reload: reading the whole state");
+      return Reload();
+    }
+    if (feed->incarnation != incarnation_) {
+      // A new feed whose cursor caught up with ours (Redis lost its data and
+      // twin-ingest rewrote the city): its entries are not about our state.
+      spdlog::info("the state was replaced under the change feed's cursor: reading the "
+                   "whole state");
+      return Reload();
+    }
+    if (feed->cursor == cursor_) return true;
+    for (const std::string& id : feed->new_districts) {
+      Result<std::optional<District>> meta = owner_->store_->ReadDistrictMeta(id);
+      if (!meta.ok()) return failed(meta.status());
+      if (*meta) {
+        bool created;
+        District& district = mirror_.EnsureDistrict(id, &created);
+        if (created) changes_.NoteNewDistrict(id);
+        district.fields = (*meta)->fields;
+        district.graph_fields = (*meta)->graph_fields;
+      }
+    }
+    Result<EntityValues> read = owner_->store_->ReadEntities(feed->changed);
+    if (!read.ok()) return failed(read.status());
+    for (size_t i : read->unreadable) {
+      // Skipped, not waited for: the entity keeps its last good value until
+      // a valid one is written, and the rest of the city is published.
+      const EntityRef& ref = feed->changed[i];
+      spdlog::warn("the stored value of {} '{}'{} is not JSON: skipped; it keeps its last "
+                   "published value", Info(ref.kind).name, ref.id,
+                   ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
+    }
+    if (!read->unreadable.empty()) {
+      std::lock_guard<std::mutex> lock(owner_->mutex_);
+      owner_->metrics_.unreadable += read->unreadable.size();
+    }
+    for (size_t i = 0; i < feed->changed.size(); ++i) {
+      std::optional<Json>& value = read->values[i];
+      if (value) ApplyChange(feed->changed[i], std::move(*value), &mirror_, &changes_);
+    }
+    cursor_ = feed->cursor;
+  }
+}
+
+void PublishRun::FollowBetweenTicks() {
+  const auto start = Clock::now();
+  const uint64_t cursor = cursor_;
+  if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
+  const auto read = Clock::now();
+  const size_t diffed = changes_.Prepare(mirror_, &ranks_);
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    owner_->metrics_.prepared += diffed;
+  }
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
+                Ms(read - start).count(), diffed, Ms(Clock::now() - read).count());
+}
+
+void PublishRun::StampNow() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  mirror_.timestamp = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+}
+
+PublishRun::SendResult PublishRun::Send(
+    const std::string& topic, const std::string& value,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  RdKafka::Headers* h = RdKafka::Headers::create();
+  for (const auto& [name, v] : headers) h->add(name, v);
+  delivered_ = false;
+  ++send_id_;
+  const RdKafka::ErrorCode err = producer_->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<char*>(value.data()), value.size(), options_.city_id.data(),
+      options_.city_id.size(), 0, h, reinterpret_cast<void*>(send_id_));
+  if (err != RdKafka::ERR_NO_ERROR) {
+    delete h;
+    spdlog::error("publish to {} refused: {} ({} bytes; raise message.max.bytes with -X and "
+                  "the topic's max.message.bytes)", topic, RdKafka::err2str(err), value.size());
+    return SendResult::kNotStored;
+  }
+  const auto sent = Clock::now();
+  for (int waited = 0; waited < ack_timeout_ms_ && !delivered_; waited += 100) {
+    producer_->flush(100);
+  }
+  if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    owner_->metrics_.ack_seconds.Observe(seconds);
+    return SendResult::kAcknowledged;
+  }
+  if (delivered_ && error_ == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
+    // state-rules.md §3: a refused document names its size and the limit.
+    const std::optional<std::string> limit =
+        DescribeTopicConfig(producer_.get(), topic, "max.message.bytes", 5000);
+    spdlog::error("publish to {} refused by the broker: the {}-byte document is larger, "
+                  "compressed ({}), than the topic's max.message.bytes ({}). Raise the "
+                  "topic's max.message.bytes (the broker's message.max.bytes for new "
+                  "topics), and consumers' fetch.max.bytes and max.partition.fetch.bytes; "
+                  "see twin-publish(1)", topic, value.size(), codec_,
+                  limit ? *limit + " bytes" : "unknown: the broker did not say");
+    return SendResult::kNotStored;
+  }
+  spdlog::error("publish to {} failed: {} ({} bytes)", topic,
+                delivered_ ? error_text_ : "no acknowledgement", value.size());
+  if (!delivered_ || persisted_ != RdKafka::Message::MSG_STATUS_NOT_PERSISTED) {
+    return SendResult::kInDoubt;
+  }
+  return SendResult::kNotStored;
+}
+
+void PublishRun::Failed(SendResult result, uint64_t sequence) {
+  if (result == SendResult::kInDoubt) {
+    // Reusing the sequence could leave two different documents k in Kafka;
+    // skipping it shows consumers a gap, which a state.full closes at once.
+    spdlog::warn("sequence {} may have reached the broker: it is not reused, and the next "
+                 "document is a state.full", sequence);
+  }
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  ++owner_->metrics_.failures;
+}
+
+void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool full,
+                           size_t bytes, double ms) {
+  last_ = document;
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  owner_->last_ = document;
+  if (document->has_text()) owner_->TextReady(document);
+  PublishMetrics& m = owner_->metrics_;
+  (full ? m.full : m.incremental) += 1;
+  (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
+  m.sequence = document->sequence;
+  m.last_publish_ms = ms;
+  m.tick_seconds.Observe(ms / 1000);
+}
+
+bool PublishRun::PublishFull(Clock::time_point start) {
+  StampNow();
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
+  document->SetText(SerializeCityState(mirror_));
+  const SendResult sent = Send(options_.full_topic, document->text(),
+                               {{"type", "full-state"}, {"version", "1.0"},
+                                {"sequence", std::to_string(document->sequence)}});
+  sequencer_.Sent(Sequencer::Kind::kFull, sent);
+  if (sent != SendResult::kAcknowledged) {
+    Failed(sent, document->sequence);
+    return false;
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
+               document->text().size(), ms);
+  Published(document, true, document->text().size(), ms);
+  owner_->stream_.Publish(document->sequence, "full",
+                          RereadEventData(document->sequence, document->timestamp));
+  InStep();
+  return true;
+}
+
+bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
+  if (sequencer_.Next(Sequencer::Kind::kIncremental) == Sequencer::Kind::kFull) {
+    return PublishFull(start);
+  }
+  if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
+  StampNow();
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
+  std::optional<std::string> delta;  // its text
+  if (whole_diff_) {
+    document->SetText(SerializeCityState(mirror_));
+    const std::optional<Json> whole = Diff(last_->Document(), Json::parse(document->text()));
+    // Only the timestamp moved: no entity changed.
+    if (whole && !(whole->size() == 1 && whole->contains("timestamp"))) {
+      delta = DeltaToText(*whole);
+    }
+  } else {
+    delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {}, &ranks_);
+  }
+  const auto composed = Clock::now();
+  if (!delta) {  // changed and changed back: S(k-1) is the current state
+    InStep();
+    return true;
+  }
+  std::string value;
+  {
+    JsonWriter w(&value);
+    w.Raw("{\"cityId\":");
+    w.String(options_.city_id);
+    w.Raw(",\"delta\":");
+    w.Raw(*delta);
+    w.Raw(",\"timestamp\":");
+    w.String(document->timestamp);
+    w.Raw('}');
+  }
+  const SendResult sent =
+      Send(options_.incremental_topic, value,
+           {{"type", "incremental-state"}, {"version", "1.0"},
+            {"sequence", std::to_string(document->sequence)},
+            {"previousSequence", std::to_string(last_->sequence)},
+            {"previousTimestamp", last_->timestamp}});
+  sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
+  if (sent != SendResult::kAcknowledged) {
+    Failed(sent, document->sequence);
+    return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
+  }
+  const auto acked = Clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
+  using Ms = std::chrono::duration<double, std::milli>;
+  spdlog::debug("incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
+                Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
+                Ms(acked - composed).count());
+  const size_t changed = changes_.size();
+  // Built only for listeners: with none, a client that connects meanwhile
+  // is told to re-read instead.
+  std::string event = whole_diff_ || !owner_->stream_.has_clients()
+                          ? RereadEventData(document->sequence, document->timestamp)
+                          : IncrementalEventData(mirror_, changes_, document->sequence,
+                                                 last_->sequence, document->timestamp);
+  InStep();
+  const size_t full_bytes = owner_->Metrics().last_full_bytes;
+  spdlog::info("Published incremental state, sequence {}, {} changed entities, delta {} bytes "
+               "({:.1f}% of the last full state), {:.1f} ms", document->sequence, changed,
+               value.size(), full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
+  Published(document, false, value.size(), ms);
+  owner_->stream_.Publish(document->sequence, "incremental", event);
+  return true;
+}
+
+void PublishRun::RenderLast() {
+  // The mirror may carry a later stamp (a tick whose changes cancelled out,
+  // or a failed publish): render with the document's.
+  const Micros now = mirror_.timestamp;
+  mirror_.timestamp = last_->micros;
+  {
+    PublishedView published(&mirror_, &changes_);
+    last_->SetText(SerializeCityState(published.state()));
+  }
+  mirror_.timestamp = now;
+  std::lock_guard<std::mutex> lock(owner_->mutex_);
+  owner_->TextReady(last_);
+}
+
+void PublishRun::RenderIfWanted() {
+  {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    if (!owner_->render_wanted_) return;
+  }
+  if (CanRender()) RenderLast();
+}
+
+Status PublishRun::Run() {
+  TWIN_RETURN_IF_ERROR(Connect());
+  for (int attempt = 0; !Reload(); ++attempt) {
+    if (Stopping()) return Status::Ok();
+    if (options_.once) {
+      return owner_->Metrics().store_has_city
+                 ? Status::Unavailable("cannot read the state of city '" + options_.city_id + "'")
+                 : Status::NotFound("the store holds no state for city '" + options_.city_id +
+                                    "': nothing to publish");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
+  }
+  // The first document is a state.full, at start. --once tries once (a
+  // bounded wait for the acknowledgement) and reports; the service retries.
+  if (options_.once) {
+    ack_timeout_ms_ = 30000;
+    if (PublishFull(Clock::now())) return Status::Ok();
+    return Status::Unavailable("the state.full was not acknowledged by " + options_.kafka.brokers);
+  }
+  while (!PublishFull(Clock::now())) {
+    if (Stopping()) return Status::Unavailable("could not publish the first state.full");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
+  auto next_incremental = Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
+  // Between ticks the mirror follows the feed, and the changed entities are
+  // diffed, so that a tick reads and diffs only what changed since the last
+  // look, and assembles the delta.
+  const std::chrono::milliseconds follow_every{options_.follow_interval_ms};
+  auto next_follow = Clock::now() + follow_every;
+  while (!Stopping()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    producer_->poll(0);
+    const auto now = Clock::now();
+    if (now >= next_full) {
+      next_full = now + std::chrono::milliseconds(options_.full_interval_ms);
+      next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
+      if (FollowFeed()) PublishFull(now);
+    } else if (now >= next_incremental) {
+      next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
+      if (FollowFeed()) PublishIncremental(now, Clock::now());
+    } else if (follow_every.count() > 0 && now >= next_follow) {
+      next_follow = now + follow_every;
+      FollowBetweenTicks();
+    }
+    RenderIfWanted();
+  }
+  // A final state.full on a clean stop, waiting less: a stop must not hang
+  // on a broker that is gone.
+  ack_timeout_ms_ = 10000;
+  if (FollowFeed() && PublishFull(Clock::now())) return Status::Ok();
+  return Status::Unavailable("the final state.full could not be published");
+}
+
+void Publisher::TextReady(std::shared_ptr<const PublishedDocument> document) {
+  last_with_text_ = std::move(document);
+  render_wanted_ = false;
+  rendered_.notify_all();
+}
+
+std::shared_ptr<const PublishedDocument> Publisher::Readable(
+    std::chrono::milliseconds wait) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!last_ || last_->has_text()) return last_;
+  render_wanted_ = true;
+  rendered_.wait_for(lock, wait, [this] { return last_->has_text(); });
+  return last_->has_text() ? last_ : last_with_text_;
+}
+
+Status Publisher::Run(const std::atomic<bool>* stop) {
+  PublishRun run(this, stop);
+  Status status = run.Run();
+  stream_.Close();  // every /api/stream response ends
+  return status;
+}
+
+}  // namespace twin
