@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "lib/kafka/rebuild.h"
+#include "lib/kafka/record_source.h"
 #include "lib/base/status.h"
 
 namespace RdKafka {

@@ -1,8 +1,7 @@
 // Rebuilding a city state from a stream of recorded messages: the offline
 // path through exactly the rules twin-ingest applies.
 //
-// A RecordSource yields records one at a time (an NDJSON file here; Kafka
-// elsewhere). Rebuild applies each record whose topic is an input topic and
+// Rebuild reads a RecordSource (record_source.h) and applies each record whose topic is an input topic and
 // whose timestamp lies in the window, counting every outcome. Not
 // synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_REBUILD_H_
@@ -11,7 +10,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <istream>
 #include <optional>
 #include <string>
 
@@ -19,41 +17,11 @@
 #include "lib/city/outcome_counts.h"
 #include "lib/city/positions.h"
 #include "lib/kafka/record.h"
+#include "lib/kafka/record_source.h"
 #include "lib/base/status.h"
 #include "lib/city/update_rules.h"
 
 namespace twin {
-
-class RecordSource {
- public:
-  virtual ~RecordSource() = default;
-  // The next record, nullopt at the end, or an error (a malformed line, a
-  // lost connection).
-  virtual Result<std::optional<Record>> Next() = 0;
-  // Work done so far and in all, for progress ("bytes", "messages"): total
-  // 0 means unknown.
-  virtual uint64_t Done() const = 0;
-  virtual uint64_t Total() const = 0;
-};
-
-// Reads NDJSON records from a stream the caller owns. Blank lines are
-// skipped; a malformed line is an error naming its line number.
-class NdjsonRecordSource : public RecordSource {
- public:
-  // `total_bytes` is the stream's size if known, for progress.
-  NdjsonRecordSource(std::istream* in, std::string name, uint64_t total_bytes = 0);
-  Result<std::optional<Record>> Next() override;
-  uint64_t Done() const override { return bytes_read_; }
-  uint64_t Total() const override { return total_bytes_; }
-
- private:
-  std::istream* in_;
-  std::string name_;
-  uint64_t total_bytes_;
-  uint64_t bytes_read_ = 0;
-  uint64_t line_number_ = 0;
-  std::string line_;
-};
 
 // Applies records to a state, counting outcomes. Used by rebuild and ingest.
 class RecordApplier {
