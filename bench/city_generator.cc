@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "lib/json/json_writer.h"
 #include "lib/base/timestamp.h"
+#include "lib/json/json_writer.h"
 
 namespace twin {
 namespace {
@@ -94,13 +94,15 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
     District district;
     district.id = DistrictId(d);
     const double lat = 42.30 + 0.02 * (d % 10), lon = 13.30 + 0.02 * (d / 10);
-    district.fields = {
-        {"name", "District " + std::to_string(d + 1)},
-        {"location",
-         {{"centerLatitude", lat + 0.01},
-          {"centerLongitude", lon + 0.01},
-          {"boundaries",
-           {{"north", lat + 0.02}, {"south", lat}, {"east", lon + 0.02}, {"west", lon}}}}}};
+    district.fields = {{"name", "District " + std::to_string(d + 1)},
+                       {"location",
+                        {{"centerLatitude", lat + 0.01},
+                         {"centerLongitude", lon + 0.01},
+                         {"boundaries",
+                          {{"north", lat + 0.02},
+                           {"south", lat},
+                           {"east", lon + 0.02},
+                           {"west", lon}}}}}};
     for (int i = 0; i < shape.sensors_per_district; ++i) {
       const int type = rng.Below(4);
       district.Of(EntityKind::kSensor)[SensorId(d, i)] = {
@@ -111,7 +113,8 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
           {"status", "active"},
           {"lastUpdated", updated},
           {"location", Point(&rng, lat, lon)},
-          {"metadata", {{"manufacturer", "SensorTech"}, {"model", "M-" + std::to_string(type)}}}};
+          {"metadata",
+           {{"manufacturer", "SensorTech"}, {"model", "M-" + std::to_string(type)}}}};
     }
     for (int i = 0; i < shape.buildings_per_district; ++i) {
       const int capacity = 50 + rng.Below(950);
@@ -160,7 +163,8 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
           {"geometry",
            {{"type", "LineString"},
             {"coordinates",
-             {{Round(x, 1e6), Round(y, 1e6)}, {Round(x + 0.001, 1e6), Round(y + 0.001, 1e6)}}}}}};
+             {{Round(x, 1e6), Round(y, 1e6)},
+              {Round(x + 0.001, 1e6), Round(y + 0.001, 1e6)}}}}}};
     }
     city.PutDistrict(std::move(district));
   }
@@ -177,23 +181,16 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
   }
   for (int i = 0; i < shape.stations; ++i) {
     city.CityEntities(EntityKind::kTransportStation)[StationId(i)] = {
-        {"stationId", StationId(i)},
-        {"name", "Station " + std::to_string(i)},
-        {"location", Point(&rng, 42.3, 13.3)},
-        {"waitingPassengers", rng.Below(40)},
-        {"nextArrivals", Json::array()},
-        {"lastUpdated", updated}};
+        {"stationId", StationId(i)},           {"name", "Station " + std::to_string(i)},
+        {"location", Point(&rng, 42.3, 13.3)}, {"waitingPassengers", rng.Below(40)},
+        {"nextArrivals", Json::array()},       {"lastUpdated", updated}};
   }
   for (int i = 0; i < shape.incidents; ++i) {
     city.CityEntities(EntityKind::kIncident)[IncidentId(i)] = {
-        {"incidentId", IncidentId(i)},
-        {"type", "accident"},
-        {"severity", "medium"},
-        {"location", Point(&rng, 42.3, 13.3)},
-        {"status", "reported"},
-        {"assignedUnits", Json::array()},
-        {"reportedAt", updated},
-        {"lastUpdated", updated}};
+        {"incidentId", IncidentId(i)}, {"type", "accident"},
+        {"severity", "medium"},        {"location", Point(&rng, 42.3, 13.3)},
+        {"status", "reported"},        {"assignedUnits", Json::array()},
+        {"reportedAt", updated},       {"lastUpdated", updated}};
   }
   for (int i = 0; i < shape.units; ++i) {
     city.CityEntities(EntityKind::kUnit)[UnitId(i)] = {
@@ -215,7 +212,8 @@ uint64_t StreamGenerator::NextRandom() { return SplitMix(&state_); }
 Record StreamGenerator::Next() {
   const uint64_t i = index_++;
   Record record;
-  record.timestamp_ms = city_.start_ms + 1000 + static_cast<int64_t>(i) * stream_.step_us / 1000;
+  record.timestamp_ms =
+      city_.start_ms + 1000 + static_cast<int64_t>(i) * stream_.step_us / 1000;
   record.offset = -1;
   const bool is_new = Uniform() < stream_.new_entity_share;
   const int d = Below(city_.districts);
@@ -224,7 +222,9 @@ Record StreamGenerator::Next() {
   const int pick = Below(100);
   Rng rng{NextRandom()};
   const double lat = 42.30 + 0.02 * (d % 10), lon = 13.30 + 0.02 * (d / 10);
-  auto entity = [&](int count, int extra) { return is_new ? count + extra : Below(count); };
+  auto entity = [&](int count, int extra) {
+    return is_new ? count + extra : Below(count);
+  };
   if (pick < 40) {
     // sensors.environmental, sensors.traffic, buildings.sensors: a sensor's
     // topic follows from its id, so that every message for one sensor

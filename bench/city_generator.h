@@ -39,12 +39,12 @@ struct CityShape {
 CityState GenerateCity(const CityShape& shape, uint64_t seed);
 
 struct StreamShape {
-  double bad_share = 0.01;       // messages that must be rejected
-  double stale_share = 0.005;    // messages older than their entity
+  double bad_share = 0.01;          // messages that must be rejected
+  double stale_share = 0.005;       // messages older than their entity
   double no_timestamp_share = 0.1;  // messages without lastUpdated
   double new_entity_share = 0.01;   // sensors, buses... not in the city yet
-  int partitions = 4;            // records carry partition = hash(key) % this
-  int64_t step_us = 100;         // time between consecutive messages
+  int partitions = 4;               // records carry partition = hash(key) % this
+  int64_t step_us = 100;            // time between consecutive messages
 };
 
 // Produces records over all nine topics for a city of `city` shape, keyed

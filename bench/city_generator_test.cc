@@ -1,12 +1,11 @@
 #include "bench/city_generator.h"
 
+#include <catch2/catch.hpp>
 #include <set>
 
-#include <catch2/catch.hpp>
-
 #include "lib/city/outcome_counts.h"
-#include "lib/kafka/rebuild.h"
 #include "lib/city/state_document.h"
+#include "lib/kafka/rebuild.h"
 
 namespace twin {
 namespace {

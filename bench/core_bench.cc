@@ -34,10 +34,15 @@ int main(int argc, char** argv) {
   size_t sink = 0;
   std::printf("serialise city:  %.1f ms (median of 9)\n",
               MedianMs(9, [&] { sink += twin::SerializeCityState(city).size(); }));
-  std::printf("parse+load city: %.1f ms (median of 5)\n",
-              MedianMs(5, [&] { sink += twin::ParseCityState(document)->districts().size(); }));
+  std::printf("parse+load city: %.1f ms (median of 5)\n", MedianMs(5, [&] {
+                sink += twin::ParseCityState(document)->districts().size();
+              }));
 
-  struct Message { twin::Topic topic; std::string value; int64_t ts; };
+  struct Message {
+    twin::Topic topic;
+    std::string value;
+    int64_t ts;
+  };
   std::vector<Message> stream;
   stream.reserve(messages);
   twin::StreamGenerator generator(shape, twin::StreamShape(), 2);
@@ -55,11 +60,14 @@ int main(int argc, char** argv) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("apply: %llu messages (avg %.0f bytes) in %.3f s = %.0f msg/s, one thread\n",
-              static_cast<unsigned long long>(messages),
-              static_cast<double>(bytes) / messages, seconds, messages / seconds);
+  std::printf(
+      "apply: %llu messages (avg %.0f bytes) in %.3f s = %.0f msg/s, one thread\n",
+      static_cast<unsigned long long>(messages), static_cast<double>(bytes) / messages,
+      seconds, messages / seconds);
   std::printf("outcomes: %s\n", counts.ToText().c_str());
-  std::printf("peak RSS: %.0f MB; applying added %.0f MB to the pre-generated "
-              "stream and city\n", PeakRssMb(), PeakRssMb() - rss_before);
+  std::printf(
+      "peak RSS: %.0f MB; applying added %.0f MB to the pre-generated "
+      "stream and city\n",
+      PeakRssMb(), PeakRssMb() - rss_before);
   return sink == 0;
 }

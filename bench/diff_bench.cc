@@ -12,10 +12,10 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/json/json_diff.h"
-#include "lib/json/json_tape.h"
 #include "lib/city/state_document.h"
 #include "lib/city/update_rules.h"
+#include "lib/json/json_diff.h"
+#include "lib/json/json_tape.h"
 
 namespace {
 
@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   // "ours": DiffText over JsonTapes (twin-diff's path); "tree": Diff over
   // nlohmann trees (twin-publish's per-entity path), for comparison.
   std::printf("%-9s %9s | %9s %9s %9s %7s | %9s %9s %7s | %9s\n", "messages", "delta KB",
-              "ours ms", "tree ms", "jdp ms", "ratio", "patch ms", "jdp ms", "ratio", "docs MB");
+              "ours ms", "tree ms", "jdp ms", "ratio", "patch ms", "jdp ms", "ratio",
+              "docs MB");
   std::vector<nlohmann::json> rights;
   std::vector<twin::JsonTape> right_tapes;
   std::vector<std::string> paths;
@@ -66,8 +67,9 @@ int main(int argc, char** argv) {
   const std::string npm = std::getenv("TWIN_NPM_DIR") != nullptr
                               ? std::getenv("TWIN_NPM_DIR")
                               : std::string(std::getenv("HOME")) + "/.cache/twin-npm";
-  const std::string script = std::string(std::getenv("BENCH_DIR") ? std::getenv("BENCH_DIR") : "bench") +
-                             "/jsondiffpatch_bench.mjs";
+  const std::string script =
+      std::string(std::getenv("BENCH_DIR") ? std::getenv("BENCH_DIR") : "bench") +
+      "/jsondiffpatch_bench.mjs";
   const std::string command = "NODE_PATH=" + npm + "/node_modules node " + script + " " +
                               std::to_string(runs) + node_args;
   FILE* node = popen(command.c_str(), "r");
@@ -75,7 +77,8 @@ int main(int argc, char** argv) {
   char line[512];
   while (node != nullptr && std::fgets(line, sizeof line, node) != nullptr) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object()) theirs.emplace_back(j["diff_ms"].get<double>(), j["patch_ms"].get<double>());
+    if (j.is_object())
+      theirs.emplace_back(j["diff_ms"].get<double>(), j["patch_ms"].get<double>());
   }
   if (node != nullptr) pclose(node);
 
@@ -85,11 +88,12 @@ int main(int argc, char** argv) {
     // jsondiffpatch's side leaves freeing to the garbage collector).
     std::vector<std::optional<std::string>> texts;
     texts.reserve(runs);
-    const double diff_ms =
-        MedianMs(runs, [&] { texts.push_back(twin::DiffText(left_tape, right_tapes[i])); });
+    const double diff_ms = MedianMs(
+        runs, [&] { texts.push_back(twin::DiffText(left_tape, right_tapes[i])); });
     std::vector<std::optional<nlohmann::json>> trees;
     trees.reserve(runs);
-    const double tree_ms = MedianMs(runs, [&] { trees.push_back(twin::Diff(left, rights[i])); });
+    const double tree_ms =
+        MedianMs(runs, [&] { trees.push_back(twin::Diff(left, rights[i])); });
     const std::optional<nlohmann::json>& delta = trees.back();
     if (!delta || !texts.back() || *texts.back() != twin::DeltaToText(*delta)) {
       std::fprintf(stderr, "the tape and tree deltas differ at %d messages\n", counts[i]);
@@ -101,17 +105,17 @@ int main(int argc, char** argv) {
     std::vector<twin::Result<nlohmann::json>> results;
     results.reserve(runs);
     int k = 0;
-    const double patch_ms = MedianMs(runs, [&] {
-      results.push_back(twin::Patch(std::move(copies[k++]), *delta));
-    });
+    const double patch_ms = MedianMs(
+        runs, [&] { results.push_back(twin::Patch(std::move(copies[k++]), *delta)); });
     const std::string& text = *texts.back();  // checked equal to the tree's above
     const double jd = i < theirs.size() ? theirs[i].first : 0;
     const double jp = i < theirs.size() ? theirs[i].second : 0;
     std::printf("%-9d %9.1f | %9.1f %9.1f %9.1f %6.1fx | %9.1f %9.1f %6.1fx | %9.1f\n",
-                counts[i], text.size() / 1e3, diff_ms, tree_ms, jd, jd / diff_ms, patch_ms, jp,
-                jp / patch_ms, 2 * before.size() / 1e6);
+                counts[i], text.size() / 1e3, diff_ms, tree_ms, jd, jd / diff_ms,
+                patch_ms, jp, jp / patch_ms, 2 * before.size() / 1e6);
   }
-  std::printf("peak RSS of this process (every document held as text, tree and tape): %.0f MB\n",
-              PeakRssMb());
+  std::printf(
+      "peak RSS of this process (every document held as text, tree and tape): %.0f MB\n",
+      PeakRssMb());
   return 0;
 }

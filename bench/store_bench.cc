@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "bench/city_generator.h"
-#include "lib/store/redis_store.h"
 #include "lib/city/state_document.h"
-#include "lib/testing/redis_server.h"
 #include "lib/city/topic.h"
 #include "lib/city/update_rules.h"
+#include "lib/store/redis_store.h"
+#include "lib/testing/redis_server.h"
 
 namespace {
 
@@ -46,7 +46,8 @@ void Run(int scale) {
   twin::CityState city = twin::GenerateCity(shape, 1);
   const std::string doc = twin::SerializeCityState(city);
   std::printf("== %dx city: %zu districts, %zu edges, %.1f MB\n", scale,
-              city.districts().size(), city.Count(twin::EntityKind::kEdge), doc.size() / 1e6);
+              city.districts().size(), city.Count(twin::EntityKind::kEdge),
+              doc.size() / 1e6);
 
   std::vector<double> load, save;
   for (int i = 0; i < 3; ++i) {
@@ -60,8 +61,9 @@ void Run(int scale) {
     save.push_back(Ms(start));
     if (bytes != doc.size()) std::printf("  save differs!\n");
   }
-  std::printf("load (parse + write): %.0f ms, save (read + serialise): %.0f ms (median of 3)\n",
-              Median(load), Median(save));
+  std::printf(
+      "load (parse + write): %.0f ms, save (read + serialise): %.0f ms (median of 3)\n",
+      Median(load), Median(save));
 
   std::vector<twin::PartitionId> partitions;
   for (std::string_view topic : twin::kTopicNames) {
@@ -78,7 +80,8 @@ void Run(int scale) {
       while (changed.size() < static_cast<size_t>(n)) {
         twin::Record r = generator.Next();
         auto result = twin::ApplyMessage(
-            &city, twin::InputMessage{*twin::TopicFromName(r.topic), r.value, r.timestamp_ms});
+            &city,
+            twin::InputMessage{*twin::TopicFromName(r.topic), r.value, r.timestamp_ms});
         if (result.outcome == twin::Outcome::kApplied) changed.insert(result.target);
       }
       const uint64_t cursor = store->Read()->cursor;
@@ -89,7 +92,8 @@ void Run(int scale) {
       batch.incarnation = incarnation;
       batch.epochs = epochs;
       offset += n / 36;
-      for (const twin::PartitionId& partition : partitions) batch.positions[partition] = offset;
+      for (const twin::PartitionId& partition : partitions)
+        batch.positions[partition] = offset;
       if (twin::Status status = store->Write(batch); !status.ok()) {
         std::printf("write refused: %s\n", status.message().c_str());
         return;
@@ -99,12 +103,14 @@ void Run(int scale) {
       auto feed = store->ReadFeed(cursor, 100);
       auto values = store->ReadEntities(feed->changed);
       feed_ms.push_back(Ms(start));
-      if (values->values.size() != static_cast<size_t>(n)) std::printf("  feed lost changes!\n");
+      if (values->values.size() != static_cast<size_t>(n))
+        std::printf("  feed lost changes!\n");
     }
-    std::printf("batch of %5d entities: %.1f ms in all (serialise %.1f, write to Redis "
-                "%.1f); read back through the feed %.1f ms (median of 5)\n",
-                n, Median(write_ms), Median(collect_ms),
-                Median(write_ms) - Median(collect_ms), Median(feed_ms));
+    std::printf(
+        "batch of %5d entities: %.1f ms in all (serialise %.1f, write to Redis "
+        "%.1f); read back through the feed %.1f ms (median of 5)\n",
+        n, Median(write_ms), Median(collect_ms), Median(write_ms) - Median(collect_ms),
+        Median(feed_ms));
   }
 }
 

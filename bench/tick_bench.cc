@@ -19,12 +19,12 @@
 
 #include "bench/bench_util.h"
 #include "bench/city_generator.h"
-#include "lib/json/json_parse.h"
-#include "lib/json/json_writer.h"
 #include "lib/base/parallel.h"
-#include "lib/publish/state_delta.h"
 #include "lib/city/topic.h"
 #include "lib/city/update_rules.h"
+#include "lib/json/json_parse.h"
+#include "lib/json/json_writer.h"
+#include "lib/publish/state_delta.h"
 
 namespace twin {
 namespace {
@@ -46,14 +46,15 @@ int Main(int scale, int messages, int runs) {
   std::set<EntityRef> changed;
   for (int i = 0; i < messages; ++i) {
     const Record r = generator.Next();
-    const ApplyResult result =
-        ApplyMessage(&after, InputMessage{*TopicFromName(r.topic), r.value, r.timestamp_ms});
+    const ApplyResult result = ApplyMessage(
+        &after, InputMessage{*TopicFromName(r.topic), r.value, r.timestamp_ms});
     if (result.outcome == Outcome::kApplied) changed.insert(result.target);
   }
   std::vector<EntityRef> refs(changed.begin(), changed.end());
   std::vector<std::string> texts;
   for (const EntityRef& ref : refs) texts.push_back(ToJsonText(*after.Find(ref)));
-  std::printf("%dx city, %d messages: %zu changed entities\n", scale, messages, refs.size());
+  std::printf("%dx city, %d messages: %zu changed entities\n", scale, messages,
+              refs.size());
 
   std::vector<double> parse_ms, mirror_ms, prepare_ms, compose_ms, total_ms;
   size_t delta_bytes = 0;
@@ -83,9 +84,8 @@ int Main(int scale, int messages, int runs) {
     prepare_ms.push_back(MsSince(phase));
     phase = Clock::now();
     // The delta's text, as twin-publish sends it (written as it is composed).
-    const std::optional<std::string> text =
-        ComposeDelta(mirror, &log, "2025-12-08T08:00:00.000Z", "2025-12-08T08:00:01.000Z", {},
-                     &ranks);
+    const std::optional<std::string> text = ComposeDelta(
+        mirror, &log, "2025-12-08T08:00:00.000Z", "2025-12-08T08:00:01.000Z", {}, &ranks);
     compose_ms.push_back(MsSince(phase));
     total_ms.push_back(MsSince(start));
     delta_bytes = text ? text->size() : 0;
@@ -94,11 +94,12 @@ int Main(int scale, int messages, int runs) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::printf("medians of %d runs: parse %.2f ms, mirror and log %.2f ms, entity deltas "
-              "%.2f ms, compose (to text) %.2f ms; in all %.2f ms (%.2f us per entity); "
-              "delta %zu bytes\n",
-              runs, median(parse_ms), median(mirror_ms), median(prepare_ms), median(compose_ms),
-              median(total_ms), 1000 * median(total_ms) / refs.size(), delta_bytes);
+  std::printf(
+      "medians of %d runs: parse %.2f ms, mirror and log %.2f ms, entity deltas "
+      "%.2f ms, compose (to text) %.2f ms; in all %.2f ms (%.2f us per entity); "
+      "delta %zu bytes\n",
+      runs, median(parse_ms), median(mirror_ms), median(prepare_ms), median(compose_ms),
+      median(total_ms), 1000 * median(total_ms) / refs.size(), delta_bytes);
   std::printf("peak RSS %.0f MB\n", bench::PeakRssMb());
   return 0;
 }

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     const twin::CityShape shape = twin::CityShape().Scaled(scale);
     if (app.got_subcommand("city")) {
       const std::string doc = twin::SerializeCityState(twin::GenerateCity(shape, seed));
-      return twin::cli::ExitCodeFor(kTool, twin::WriteOutput(output, doc + "\n", std::cout));
+      return twin::cli::ExitCodeFor(kTool,
+                                    twin::WriteOutput(output, doc + "\n", std::cout));
     }
     std::string text;
     twin::StreamGenerator generator(shape, stream, seed);

@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 namespace twin {
 namespace {
@@ -19,14 +18,17 @@ std::string Slurp(const std::string& path) {
   return text.str();
 }
 
-TEST_CASE("an output file is written whole, and a link planted at a guessable name is not followed") {
+TEST_CASE(
+    "an output file is written whole, and a link planted at a guessable name is not "
+    "followed") {
   char dir_template[] = "/tmp/twin-file-io.XXXXXX";
   const std::string dir = ::mkdtemp(dir_template);
   const std::string out = dir + "/snapshot.json";
   const std::string victim = dir + "/victim";
   { std::ofstream(victim) << "precious"; }
   // The name the old code used: <path>.tmp.<pid>.
-  REQUIRE(::symlink(victim.c_str(), (out + ".tmp." + std::to_string(::getpid())).c_str()) == 0);
+  REQUIRE(::symlink(victim.c_str(),
+                    (out + ".tmp." + std::to_string(::getpid())).c_str()) == 0);
   std::ostringstream unused;
   REQUIRE(WriteOutput(out, "{\"new\":true}\n", unused).ok());
   CHECK(Slurp(out) == "{\"new\":true}\n");

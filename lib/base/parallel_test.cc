@@ -1,14 +1,13 @@
 #include "lib/base/parallel.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 namespace twin {
 namespace {
@@ -54,7 +53,8 @@ TEST_CASE("ParallelFor called inside a range runs on that range's thread") {
   ParallelFor(1000, 1, [&](size_t, size_t) {
     const std::thread::id outer = std::this_thread::get_id();
     std::set<std::thread::id> inner;
-    ParallelFor(1000, 1, [&](size_t, size_t) { inner.insert(std::this_thread::get_id()); });
+    ParallelFor(1000, 1,
+                [&](size_t, size_t) { inner.insert(std::this_thread::get_id()); });
     std::lock_guard<std::mutex> lock(mutex);
     nested_on_own_thread.push_back(inner == std::set<std::thread::id>{outer});
   });

@@ -31,13 +31,14 @@ void ProgressReporter::Update(uint64_t done, uint64_t total, uint64_t messages) 
       std::snprintf(line, sizeof line, "\r%s [%s] %3.0f%% %.0f msg/s ETA %.0fs ",
                     what_.c_str(), bar, fraction * 100, rate, eta);
     } else {
-      std::snprintf(line, sizeof line, "%s: %.0f%%, %llu messages, %.0f msg/s, ETA %.0fs\n",
-                    what_.c_str(), fraction * 100,
-                    static_cast<unsigned long long>(messages), rate, eta);
+      std::snprintf(line, sizeof line,
+                    "%s: %.0f%%, %llu messages, %.0f msg/s, ETA %.0fs\n", what_.c_str(),
+                    fraction * 100, static_cast<unsigned long long>(messages), rate, eta);
     }
   } else {
-    std::snprintf(line, sizeof line, terminal_ ? "\r%s: %llu messages, %.0f msg/s "
-                                               : "%s: %llu messages, %.0f msg/s\n",
+    std::snprintf(line, sizeof line,
+                  terminal_ ? "\r%s: %llu messages, %.0f msg/s "
+                            : "%s: %llu messages, %.0f msg/s\n",
                   what_.c_str(), static_cast<unsigned long long>(messages), rate);
   }
   *err_ << line << std::flush;

@@ -17,15 +17,15 @@ namespace twin {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller asked for something malformed (flags, URLs)
-  kInvalidData,      // a document, message or file does not follow the rules
-  kNotFound,         // a file, city or entity that does not exist
-  kIoError,          // reading or writing a local file failed
-  kUnavailable,      // Redis or Kafka cannot be reached or refused us
+  kInvalidArgument,     // the caller asked for something malformed (flags, URLs)
+  kInvalidData,         // a document, message or file does not follow the rules
+  kNotFound,            // a file, city or entity that does not exist
+  kIoError,             // reading or writing a local file failed
+  kUnavailable,         // Redis or Kafka cannot be reached or refused us
   kFailedPrecondition,  // what the caller read is out of date: read again
   kAborted,             // another writer holds what this one wrote for (fenced)
-  kCancelled,        // stopped by a signal before completion
-  kInternal,         // a bug: an invariant of ours did not hold
+  kCancelled,           // stopped by a signal before completion
+  kInternal,            // a bug: an invariant of ours did not hold
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -86,7 +86,7 @@ class [[nodiscard]] Result {
  public:
   // Implicit on purpose, so that functions can `return value;` or
   // `return Status::InvalidData(...)`.
-  Result(T value) : value_(std::move(value)) {}  // NOLINT
+  Result(T value) : value_(std::move(value)) {}         // NOLINT
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = Status::Internal("Result built from OK status");
   }
@@ -114,9 +114,9 @@ class [[nodiscard]] Result {
 #define TWIN_CONCAT_(a, b) TWIN_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the enclosing function if it is not OK.
-#define TWIN_RETURN_IF_ERROR(expr)             \
-  do {                                         \
-    ::twin::Status twin_status_ = (expr);      \
+#define TWIN_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::twin::Status twin_status_ = (expr);        \
     if (!twin_status_.ok()) return twin_status_; \
   } while (0)
 

@@ -31,8 +31,7 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned DaysInMonth(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30,
-                                       31, 31, 30, 31, 30, 31};
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
@@ -70,8 +69,8 @@ std::optional<Micros> ParseTimestamp(std::string_view text) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 ||
-      day > static_cast<int>(DaysInMonth(year, month)) || hour > 23 ||
-      minute > 59 || second > 60) {
+      day > static_cast<int>(DaysInMonth(year, month)) || hour > 23 || minute > 59 ||
+      second > 60) {
     return std::nullopt;
   }
   int64_t fraction_micros = 0;
@@ -124,8 +123,8 @@ std::string FormatMillis(int64_t millis) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(y), m, d, static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60),
-                static_cast<long long>(s % 60), static_cast<long long>(ms));
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60),
+                static_cast<long long>(ms));
   return buf;
 }
 

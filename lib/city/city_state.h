@@ -10,15 +10,14 @@
 
 #include <array>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
-
-#include "lib/city/entity_kind.h"
 #include "lib/base/timestamp.h"
+#include "lib/city/entity_kind.h"
 
 namespace twin {
 
@@ -35,8 +34,7 @@ struct EntityRef {
   std::string id;
 
   friend bool operator<(const EntityRef& a, const EntityRef& b) {
-    return std::tie(a.kind, a.district_id, a.id) <
-           std::tie(b.kind, b.district_id, b.id);
+    return std::tie(a.kind, a.district_id, a.id) < std::tie(b.kind, b.district_id, b.id);
   }
   friend bool operator==(const EntityRef& a, const EntityRef& b) {
     return a.kind == b.kind && a.district_id == b.district_id && a.id == b.id;
@@ -53,9 +51,7 @@ struct District {
   std::array<EntityMap, kDistrictKindCount> entities;
 
   EntityMap& Of(EntityKind kind) { return entities[ScopedIndex(kind)]; }
-  const EntityMap& Of(EntityKind kind) const {
-    return entities[ScopedIndex(kind)];
-  }
+  const EntityMap& Of(EntityKind kind) const { return entities[ScopedIndex(kind)]; }
 };
 
 class CityState {
@@ -100,9 +96,7 @@ class CityState {
   void RestoreDistrict(DistrictNode node);
 
   // The entity map of a city-level kind (buses, stations, incidents, units).
-  EntityMap& CityEntities(EntityKind kind) {
-    return city_entities_[ScopedIndex(kind)];
-  }
+  EntityMap& CityEntities(EntityKind kind) { return city_entities_[ScopedIndex(kind)]; }
   const EntityMap& CityEntities(EntityKind kind) const {
     return city_entities_[ScopedIndex(kind)];
   }

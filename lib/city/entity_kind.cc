@@ -17,9 +17,7 @@ constexpr std::array<EntityKindInfo, kEntityKindCount> kInfo = {{
 
 }  // namespace
 
-const EntityKindInfo& Info(EntityKind kind) {
-  return kInfo[static_cast<int>(kind)];
-}
+const EntityKindInfo& Info(EntityKind kind) { return kInfo[static_cast<int>(kind)]; }
 
 std::optional<EntityKind> EntityKindFromName(std::string_view name) {
   for (EntityKind kind : kAllEntityKinds) {

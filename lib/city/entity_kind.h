@@ -31,9 +31,15 @@ inline constexpr int kDistrictKindCount = 5;  // kSensor .. kEdge
 inline constexpr int kCityKindCount = 4;      // kBus .. kUnit
 
 inline constexpr std::array<EntityKind, kEntityKindCount> kAllEntityKinds = {
-    EntityKind::kSensor,           EntityKind::kBuilding, EntityKind::kWeatherStation,
-    EntityKind::kNode,             EntityKind::kEdge,     EntityKind::kBus,
-    EntityKind::kTransportStation, EntityKind::kIncident, EntityKind::kUnit};
+    EntityKind::kSensor,
+    EntityKind::kBuilding,
+    EntityKind::kWeatherStation,
+    EntityKind::kNode,
+    EntityKind::kEdge,
+    EntityKind::kBus,
+    EntityKind::kTransportStation,
+    EntityKind::kIncident,
+    EntityKind::kUnit};
 
 struct EntityKindInfo {
   std::string_view name;       // stable short name: "sensors", "edges", ...

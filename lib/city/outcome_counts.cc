@@ -4,9 +4,15 @@ namespace twin {
 
 void OutcomeCounts::Add(const ApplyResult& result) {
   switch (result.outcome) {
-    case Outcome::kApplied: ++applied; break;
-    case Outcome::kStale: ++stale; break;
-    case Outcome::kRejected: ++rejected[result.reason]; break;
+    case Outcome::kApplied:
+      ++applied;
+      break;
+    case Outcome::kStale:
+      ++stale;
+      break;
+    case Outcome::kRejected:
+      ++rejected[result.reason];
+      break;
   }
 }
 
@@ -27,16 +33,19 @@ void OutcomeCounts::Merge(const OutcomeCounts& other) {
 nlohmann::json OutcomeCounts::ToJson() const {
   nlohmann::json by_reason = nlohmann::json::object();
   for (const auto& [reason, count] : rejected) by_reason[reason] = count;
-  return {{"messages", total()},        {"applied", applied},
-          {"stale", stale},             {"ignored", ignored},
+  return {{"messages", total()},
+          {"applied", applied},
+          {"stale", stale},
+          {"ignored", ignored},
           {"skipped", skipped},
-          {"rejected", rejected_total()}, {"rejectedByReason", by_reason}};
+          {"rejected", rejected_total()},
+          {"rejectedByReason", by_reason}};
 }
 
 std::string OutcomeCounts::ToText() const {
-  std::string out = std::to_string(total()) + " messages: " +
-                    std::to_string(applied) + " applied, " + std::to_string(stale) +
-                    " stale, " + std::to_string(rejected_total()) + " rejected";
+  std::string out = std::to_string(total()) + " messages: " + std::to_string(applied) +
+                    " applied, " + std::to_string(stale) + " stale, " +
+                    std::to_string(rejected_total()) + " rejected";
   if (!rejected.empty()) {
     out += " (";
     bool first = true;
@@ -48,7 +57,8 @@ std::string OutcomeCounts::ToText() const {
     out += ")";
   }
   if (skipped > 0) out += ", " + std::to_string(skipped) + " outside the time window";
-  if (ignored > 0) out += ", " + std::to_string(ignored) + " ignored (not an input topic)";
+  if (ignored > 0)
+    out += ", " + std::to_string(ignored) + " ignored (not an input topic)";
   return out;
 }
 

@@ -7,9 +7,8 @@
 
 #include <cstdint>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lib/city/update_rules.h"
 
@@ -18,8 +17,8 @@ namespace twin {
 struct OutcomeCounts {
   uint64_t applied = 0;
   uint64_t stale = 0;
-  uint64_t ignored = 0;  // not an input topic
-  uint64_t skipped = 0;  // outside the --from / --to window
+  uint64_t ignored = 0;                      // not an input topic
+  uint64_t skipped = 0;                      // outside the --from / --to window
   std::map<std::string, uint64_t> rejected;  // by reason code
 
   void Add(const ApplyResult& result);

@@ -54,7 +54,8 @@ Result<Positions> PositionsFromJson(const Json& value) {
         return Status::InvalidData(at + "." + number + ": not a partition number");
       }
       if (!offset.is_number_integer() || offset.get<int64_t>() < 0) {
-        return Status::InvalidData(at + "." + number + ": expected an offset (an integer >= 0)");
+        return Status::InvalidData(at + "." + number +
+                                   ": expected an offset (an integer >= 0)");
       }
       positions.emplace(std::move(*id), offset.get<int64_t>());
     }

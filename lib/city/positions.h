@@ -23,8 +23,8 @@
 #include <string_view>
 #include <utility>
 
-#include "lib/city/city_state.h"
 #include "lib/base/status.h"
+#include "lib/city/city_state.h"
 
 namespace twin {
 

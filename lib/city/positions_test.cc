@@ -49,8 +49,10 @@ TEST_CASE("a malformed positions member is refused, naming where") {
   }
 }
 
-TEST_CASE("a saved document carries its positions among its members, and loads without them") {
-  CityState state = *ParseCityState(R"({"cityId":"c","name":"n","districts":[],"zone":1})");
+TEST_CASE(
+    "a saved document carries its positions among its members, and loads without them") {
+  CityState state =
+      *ParseCityState(R"({"cityId":"c","name":"n","districts":[],"zone":1})");
   PutPositionsMember({{{"t", 0}, 4}}, &state);
   const std::string text = SerializeCityState(state);
   CHECK(text.find(R"("kafkaPositions":{"t":{"0":4}})") != std::string::npos);

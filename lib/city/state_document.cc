@@ -3,9 +3,9 @@
 #include <functional>
 #include <utility>
 
+#include "lib/city/typed_fields.h"
 #include "lib/json/json_parse.h"
 #include "lib/json/json_writer.h"
-#include "lib/city/typed_fields.h"
 
 namespace twin {
 namespace {
@@ -76,8 +76,7 @@ void ReadEntities(const Json& container, const std::string& container_path,
     }
     auto id = entity.find(info.id_field);
     if (id == entity.end() || !IsNonEmptyString(*id)) {
-      problems->Add(Member(entity_path, info.id_field),
-                    "expected a non-empty string");
+      problems->Add(Member(entity_path, info.id_field), "expected a non-empty string");
       continue;
     }
     if (auto problem = FindTypedFieldProblem(entity)) {
@@ -85,8 +84,7 @@ void ReadEntities(const Json& container, const std::string& container_path,
     }
     const std::string& key = id->get_ref<const std::string&>();
     if (!out->emplace(key, entity).second) {
-      problems->Add(Member(entity_path, info.id_field),
-                    "duplicate id '" + key + "'");
+      problems->Add(Member(entity_path, info.id_field), "duplicate id '" + key + "'");
     }
   }
 }
@@ -116,8 +114,7 @@ const Json* ReadContainer(const Json& parent, const std::string& parent_path,
 }
 
 void ReadDistrict(const Json& object, const std::string& path, CityState* state,
-                  std::map<std::string, std::string>* edge_owner,
-                  Problems* problems) {
+                  std::map<std::string, std::string>* edge_owner, Problems* problems) {
   if (!object.is_object()) {
     problems->Add(path, "expected an object");
     return;
@@ -130,8 +127,7 @@ void ReadDistrict(const Json& object, const std::string& path, CityState* state,
   District district;
   district.id = id->get<std::string>();
   if (state->FindDistrict(district.id) != nullptr) {
-    problems->Add(Member(path, "districtId"),
-                  "duplicate id '" + district.id + "'");
+    problems->Add(Member(path, "districtId"), "duplicate id '" + district.id + "'");
     return;
   }
   district.fields = OtherMembers(
@@ -144,17 +140,17 @@ void ReadDistrict(const Json& object, const std::string& path, CityState* state,
       loc != district.fields.end() && !loc->is_object()) {
     problems->Add(Member(path, "location"), "expected an object");
   }
-  for (EntityKind kind : {EntityKind::kSensor, EntityKind::kBuilding,
-                          EntityKind::kWeatherStation}) {
+  for (EntityKind kind :
+       {EntityKind::kSensor, EntityKind::kBuilding, EntityKind::kWeatherStation}) {
     ReadEntities(object, path, kind, &district.Of(kind), problems);
   }
   if (const Json* graph = ReadContainer(object, path, "cityGraph", problems)) {
     const std::string graph_path = Member(path, "cityGraph");
     district.graph_fields = OtherMembers(*graph, {"nodes", "edges"});
-    ReadEntities(*graph, graph_path, EntityKind::kNode,
-                 &district.Of(EntityKind::kNode), problems);
-    ReadEntities(*graph, graph_path, EntityKind::kEdge,
-                 &district.Of(EntityKind::kEdge), problems);
+    ReadEntities(*graph, graph_path, EntityKind::kNode, &district.Of(EntityKind::kNode),
+                 problems);
+    ReadEntities(*graph, graph_path, EntityKind::kEdge, &district.Of(EntityKind::kEdge),
+                 problems);
   }
   // traffic.graph addresses an edge by id alone, so an edge id must name one
   // edge in the whole city.
@@ -162,8 +158,7 @@ void ReadDistrict(const Json& object, const std::string& path, CityState* state,
     auto [it, inserted] = edge_owner->emplace(edge_id, district.id);
     if (!inserted) {
       problems->Add(Member(path, "cityGraph.edges"),
-                    "edge id '" + edge_id + "' is also in district '" +
-                        it->second + "'");
+                    "edge id '" + edge_id + "' is also in district '" + it->second + "'");
     }
   }
   state->PutDistrict(std::move(district));
@@ -173,8 +168,9 @@ using MemberWriter = std::function<void()>;
 
 // Writes an object holding `extra`'s members and the `fixed` ones (sorted by
 // name, and never among `extra`'s), all in byte order of their names.
-void WriteMergedObject(JsonWriter* w, const Json& extra,
-                       const std::vector<std::pair<std::string_view, MemberWriter>>& fixed) {
+void WriteMergedObject(
+    JsonWriter* w, const Json& extra,
+    const std::vector<std::pair<std::string_view, MemberWriter>>& fixed) {
   w->Raw('{');
   bool first = true;
   const auto& members = extra.get_ref<const Json::object_t&>();
@@ -214,18 +210,17 @@ void WriteDistrict(JsonWriter* w, const District& d) {
   auto entities = [w, &d](EntityKind kind) {
     return [w, &d, kind] { WriteEntities(w, d.Of(kind)); };
   };
-  WriteMergedObject(
-      w, d.fields,
-      {{"buildings", entities(EntityKind::kBuilding)},
-       {"cityGraph",
-        [w, &d, &entities] {
-          WriteMergedObject(w, d.graph_fields,
-                            {{"edges", entities(EntityKind::kEdge)},
-                             {"nodes", entities(EntityKind::kNode)}});
-        }},
-       {"districtId", [w, &d] { w->String(d.id); }},
-       {"sensors", entities(EntityKind::kSensor)},
-       {"weatherStations", entities(EntityKind::kWeatherStation)}});
+  WriteMergedObject(w, d.fields,
+                    {{"buildings", entities(EntityKind::kBuilding)},
+                     {"cityGraph",
+                      [w, &d, &entities] {
+                        WriteMergedObject(w, d.graph_fields,
+                                          {{"edges", entities(EntityKind::kEdge)},
+                                           {"nodes", entities(EntityKind::kNode)}});
+                      }},
+                     {"districtId", [w, &d] { w->String(d.id); }},
+                     {"sensors", entities(EntityKind::kSensor)},
+                     {"weatherStations", entities(EntityKind::kWeatherStation)}});
 }
 
 }  // namespace
@@ -238,8 +233,8 @@ Result<CityState> CityStateFromJson(const Json& document,
     problems.Add("", "expected a JSON object");
     return problems.ToStatus();
   }
-  for (auto [field, target] : {std::pair{"cityId", &state.city_id},
-                               std::pair{"name", &state.name}}) {
+  for (auto [field, target] :
+       {std::pair{"cityId", &state.city_id}, std::pair{"name", &state.name}}) {
     auto it = document.find(field);
     if (it == document.end()) continue;
     if (!IsNonEmptyString(*it)) {
@@ -257,9 +252,8 @@ Result<CityState> CityStateFromJson(const Json& document,
       state.timestamp = *t;
     }
   }
-  state.extra_fields = OtherMembers(
-      document, {"cityId", "name", "timestamp", "districts", "publicTransport",
-                 "emergencyServices"});
+  state.extra_fields = OtherMembers(document, {"cityId", "name", "timestamp", "districts",
+                                               "publicTransport", "emergencyServices"});
   std::map<std::string, std::string> edge_owner;
   auto districts = document.find("districts");
   if (districts == document.end() || !districts->is_array()) {
@@ -270,8 +264,7 @@ Result<CityState> CityStateFromJson(const Json& document,
                    &problems);
     }
   }
-  if (const Json* transport =
-          ReadContainer(document, "", "publicTransport", &problems)) {
+  if (const Json* transport = ReadContainer(document, "", "publicTransport", &problems)) {
     state.transport_fields = OtherMembers(*transport, {"buses", "stations"});
     for (EntityKind kind : {EntityKind::kBus, EntityKind::kTransportStation}) {
       ReadEntities(*transport, "publicTransport", kind, &state.CityEntities(kind),
@@ -282,8 +275,8 @@ Result<CityState> CityStateFromJson(const Json& document,
           ReadContainer(document, "", "emergencyServices", &problems)) {
     state.emergency_fields = OtherMembers(*emergency, {"incidents", "units"});
     for (EntityKind kind : {EntityKind::kIncident, EntityKind::kUnit}) {
-      ReadEntities(*emergency, "emergencyServices", kind,
-                   &state.CityEntities(kind), &problems);
+      ReadEntities(*emergency, "emergencyServices", kind, &state.CityEntities(kind),
+                   &problems);
     }
   }
   if (!problems.empty()) return problems.ToStatus();

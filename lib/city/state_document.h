@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/city/city_state.h"
 #include "lib/base/status.h"
+#include "lib/city/city_state.h"
 
 namespace twin {
 

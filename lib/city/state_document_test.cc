@@ -40,8 +40,10 @@ TEST_CASE("serialisation sorts districts, entities and keys") {
   CHECK(text.find(R"("sensorId":"s-a")") < text.find(R"("sensorId":"s-b")"));
   CHECK(text.rfind(R"({"cityId":"test-city","districts":)", 0) == 0);
   CHECK(text.find(R"("timestamp":"2025-12-08T10:00:00.000Z")") != std::string::npos);
-  CHECK(text.find(R"("cityGraph":{"edges":[{"edgeId":"e1"}],"nodes":[{"nodeId":"n1"}],"version":3})") !=
-        std::string::npos);
+  CHECK(
+      text.find(
+          R"("cityGraph":{"edges":[{"edgeId":"e1"}],"nodes":[{"nodeId":"n1"}],"version":3})") !=
+      std::string::npos);
 }
 
 TEST_CASE("serialisation is a fixed point: load and save again gives the same bytes") {
@@ -58,8 +60,9 @@ TEST_CASE("a document without optional parts gets defaults") {
   Result<CityState> state = ParseCityState(R"({"districts": []})");
   REQUIRE(state.ok());
   CHECK(state->city_id == kDefaultCityId);
-  CHECK(SerializeCityState(*state) ==
-        R"({"cityId":"laquila-dt-001","districts":[],"emergencyServices":{"incidents":[],"units":[]},"name":"L'Aquila Digital Twin","publicTransport":{"buses":[],"stations":[]},"timestamp":"1970-01-01T00:00:00.000Z"})");
+  CHECK(
+      SerializeCityState(*state) ==
+      R"({"cityId":"laquila-dt-001","districts":[],"emergencyServices":{"incidents":[],"units":[]},"name":"L'Aquila Digital Twin","publicTransport":{"buses":[],"stations":[]},"timestamp":"1970-01-01T00:00:00.000Z"})");
 }
 
 TEST_CASE("problems are named by their JSON path") {
@@ -74,7 +77,8 @@ TEST_CASE("problems are named by their JSON path") {
       "nope"
     ],
     "publicTransport": []
-  })", &problems);
+  })",
+                                           &problems);
   REQUIRE_FALSE(state.ok());
   CHECK(state.status().code() == StatusCode::kInvalidData);
   CHECK(problems == std::vector<std::string>{
@@ -98,9 +102,9 @@ TEST_CASE("an edge id may name only one edge in the city") {
       {"districtId": "b", "cityGraph": {"edges": [{"edgeId": "e1"}]}}]})",
                                            &problems);
   REQUIRE_FALSE(state.ok());
-  CHECK(problems == std::vector<std::string>{
-                        "districts[1].cityGraph.edges: edge id 'e1' is also in "
-                        "district 'a'"});
+  CHECK(problems ==
+        std::vector<std::string>{"districts[1].cityGraph.edges: edge id 'e1' is also in "
+                                 "district 'a'"});
 }
 
 TEST_CASE("text that is not JSON or not an object is refused") {

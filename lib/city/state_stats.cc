@@ -17,8 +17,8 @@ StateStats ComputeStats(const CityState& state, uint64_t document_bytes) {
 }
 
 nlohmann::json StateStats::ToJson() const {
-  nlohmann::json j = {{"cityId", city_id}, {"timestamp", timestamp},
-                      {"districts", districts}};
+  nlohmann::json j = {
+      {"cityId", city_id}, {"timestamp", timestamp}, {"districts", districts}};
   for (EntityKind kind : kAllEntityKinds) {
     j[std::string(Info(kind).name)] = entities[static_cast<int>(kind)];
   }

@@ -5,9 +5,8 @@
 
 #include <array>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lib/city/city_state.h"
 
@@ -18,7 +17,7 @@ struct StateStats {
   std::string timestamp;
   uint64_t districts = 0;
   std::array<uint64_t, kEntityKindCount> entities{};  // by EntityKind
-  uint64_t bytes = 0;  // size of the canonical document
+  uint64_t bytes = 0;                                 // size of the canonical document
 
   // {"cityId","timestamp","districts","sensors",...,"units","bytes"}
   nlohmann::json ToJson() const;

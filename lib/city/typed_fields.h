@@ -11,10 +11,9 @@
 #ifndef TWIN_LIB_TYPED_FIELDS_H_
 #define TWIN_LIB_TYPED_FIELDS_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace twin {
 

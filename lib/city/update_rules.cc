@@ -2,9 +2,9 @@
 
 #include <optional>
 
-#include "lib/json/json_parse.h"
 #include "lib/base/timestamp.h"
 #include "lib/city/typed_fields.h"
+#include "lib/json/json_parse.h"
 
 namespace twin {
 namespace {
@@ -81,8 +81,8 @@ std::string CheckRequired(Topic topic, const Json& msg, Target* target) {
   }
   if (reason = CheckId(msg, target->id_field); !reason.empty()) return reason;
 
-  auto require = [&msg](std::string_view field, bool (Json::*is)() const noexcept)
-      -> std::string {
+  auto require = [&msg](std::string_view field,
+                        bool (Json::*is)() const noexcept) -> std::string {
     if (IsAbsent(msg, field)) return "missing-field:" + std::string(field);
     if (!(msg.find(field).value().*is)()) return "bad-field:" + std::string(field);
     return {};
@@ -121,8 +121,7 @@ void UpdateOccupancyRate(Json* building) {
 bool IsStale(const Json& entity, Micros message_time) {
   auto last = entity.find("lastUpdated");
   if (last == entity.end() || !last->is_string()) return false;
-  std::optional<Micros> entity_time =
-      ParseTimestamp(last->get_ref<const std::string&>());
+  std::optional<Micros> entity_time = ParseTimestamp(last->get_ref<const std::string&>());
   return entity_time && message_time < *entity_time;
 }
 
@@ -130,9 +129,12 @@ bool IsStale(const Json& entity, Micros message_time) {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kStale: return "stale";
-    case Outcome::kRejected: return "rejected";
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kStale:
+      return "stale";
+    case Outcome::kRejected:
+      return "rejected";
   }
   return "unknown";
 }
@@ -151,8 +153,7 @@ ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
   if (!msg.is_object()) return Reject("not-an-object");
 
   Target target{};
-  if (std::string reason = CheckRequired(message.topic, msg, &target);
-      !reason.empty()) {
+  if (std::string reason = CheckRequired(message.topic, msg, &target); !reason.empty()) {
     return Reject(std::move(reason));
   }
   if (auto problem = FindTypedFieldProblem(msg)) return Reject(problem->ReasonCode());
@@ -195,8 +196,8 @@ ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
     if (district == nullptr) {
       // Only a valid, applicable message may create a district; a new
       // district holds no entity, so this message cannot be stale.
-      district = &state->EnsureDistrict(result.target.district_id,
-                                        &result.district_created);
+      district =
+          &state->EnsureDistrict(result.target.district_id, &result.district_created);
     }
     entities = &district->Of(target.kind);
   } else {
@@ -212,8 +213,7 @@ ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
     result.outcome = Outcome::kStale;
     return result;
   }
-  ShallowMerge(std::move(msg.get_ref<Json::object_t&>()), strip_district,
-               &it->second);
+  ShallowMerge(std::move(msg.get_ref<Json::object_t&>()), strip_district, &it->second);
   if (target.kind == EntityKind::kBuilding) UpdateOccupancyRate(&it->second);
   state->AdvanceTimestamp(message_time);
   result.outcome = Outcome::kApplied;

@@ -55,16 +55,16 @@ TEST_CASE("a sensor update merges shallowly and keeps absent fields") {
   CHECK(r.target == EntityRef{EntityKind::kSensor, "d1", "s1"});
   const Json& sensor = Entity(s, EntityKind::kSensor, "d1", "s1");
   CHECK(sensor["value"] == 7);
-  CHECK(sensor["metadata"]["model"] == "AQ");            // absent: kept
-  CHECK(sensor["location"] == Json{{"latitude", 1}});    // present: replaced whole
-  CHECK_FALSE(sensor.contains("districtId"));            // routing field not stored
+  CHECK(sensor["metadata"]["model"] == "AQ");          // absent: kept
+  CHECK(sensor["location"] == Json{{"latitude", 1}});  // present: replaced whole
+  CHECK_FALSE(sensor.contains("districtId"));          // routing field not stored
 }
 
 TEST_CASE("a message for an unknown sensor inserts it") {
   CityState s = City();
   for (Topic topic : {Topic::kSensorsTraffic, Topic::kBuildingsSensors}) {
-    ApplyResult r = Apply(&s, topic,
-                          R"({"districtId":"d1","sensorId":"new","buildingId":"b1"})");
+    ApplyResult r =
+        Apply(&s, topic, R"({"districtId":"d1","sensorId":"new","buildingId":"b1"})");
     REQUIRE(r.outcome == Outcome::kApplied);
   }
   const Json& sensor = Entity(s, EntityKind::kSensor, "d1", "new");
@@ -74,8 +74,7 @@ TEST_CASE("a message for an unknown sensor inserts it") {
 
 TEST_CASE("a message without lastUpdated gets the Kafka timestamp") {
   CityState s = City();
-  REQUIRE(Apply(&s, Topic::kTransportGps, R"({"busId":"bus-1","speed":3})",
-                1765189800123)
+  REQUIRE(Apply(&s, Topic::kTransportGps, R"({"busId":"bus-1","speed":3})", 1765189800123)
               .outcome == Outcome::kApplied);
   CHECK(Entity(s, EntityKind::kBus, "", "bus-1")["lastUpdated"] ==
         "2025-12-08T10:30:00.123Z");
@@ -85,7 +84,8 @@ TEST_CASE("a message without lastUpdated gets the Kafka timestamp") {
 TEST_CASE("without lastUpdated or a message timestamp the message is rejected") {
   CityState s = City();
   const std::string before = SerializeCityState(s);
-  ApplyResult r = ApplyMessage(&s, InputMessage{Topic::kTransportGps, R"({"busId":"x"})", -1});
+  ApplyResult r =
+      ApplyMessage(&s, InputMessage{Topic::kTransportGps, R"({"busId":"x"})", -1});
   CHECK(r.reason == "missing-timestamp");
   CHECK(SerializeCityState(s) == before);
 }
@@ -116,16 +116,16 @@ TEST_CASE("the stale rule compares against the Kafka timestamp default too") {
 
 TEST_CASE("an unknown district is created with neutral values") {
   CityState s = City();
-  ApplyResult r = Apply(&s, Topic::kWeatherStations,
-                        R"({"districtId":"d9","stationId":"w1","readings":{"temperature":3},
+  ApplyResult r =
+      Apply(&s, Topic::kWeatherStations,
+            R"({"districtId":"d9","stationId":"w1","readings":{"temperature":3},
                             "lastUpdated":"2025-12-08T10:00:00Z"})");
   REQUIRE(r.outcome == Outcome::kApplied);
   CHECK(r.district_created);
   const District* d = s.FindDistrict("d9");
   REQUIRE(d != nullptr);
   CHECK(d->fields["name"] == "District d9");
-  CHECK(d->fields["location"] ==
-        Json::parse(R"({"centerLatitude":0,"centerLongitude":0,
+  CHECK(d->fields["location"] == Json::parse(R"({"centerLatitude":0,"centerLongitude":0,
                         "boundaries":{"north":0,"south":0,"east":0,"west":0}})"));
   CHECK(d->Of(EntityKind::kWeatherStation).size() == 1);
   CHECK(d->Of(EntityKind::kSensor).empty());
@@ -133,8 +133,9 @@ TEST_CASE("an unknown district is created with neutral values") {
 
 TEST_CASE("weather readings are replaced whole") {
   CityState s = City();
-  Apply(&s, Topic::kWeatherStations,
-        R"({"districtId":"d1","stationId":"w","readings":{"temperature":1,"humidity":50}})");
+  Apply(
+      &s, Topic::kWeatherStations,
+      R"({"districtId":"d1","stationId":"w","readings":{"temperature":1,"humidity":50}})");
   Apply(&s, Topic::kWeatherStations,
         R"({"districtId":"d1","stationId":"w","readings":{"temperature":2}})");
   CHECK(Entity(s, EntityKind::kWeatherStation, "d1", "w")["readings"] ==
@@ -156,8 +157,9 @@ TEST_CASE("occupancy sets occupancyRate from the merged capacity") {
   CHECK(b2["occupancyRate"].is_null());  // no capacity known
   CHECK(b2["sensors"] == Json::array());
 
-  Apply(&s, Topic::kBuildingsOccupancy,
-        R"({"districtId":"d1","buildingId":"b3","currentOccupancy":3,"totalCapacity":0})");
+  Apply(
+      &s, Topic::kBuildingsOccupancy,
+      R"({"districtId":"d1","buildingId":"b3","currentOccupancy":3,"totalCapacity":0})");
   CHECK(Entity(s, EntityKind::kBuilding, "d1", "b3")["occupancyRate"].is_null());
 }
 
@@ -178,8 +180,8 @@ TEST_CASE("traffic updates find their edge in any district") {
 
 TEST_CASE("traffic for an edge that no city definition made is rejected") {
   CityState s = City();
-  CHECK(Reason(&s, Topic::kTrafficGraph,
-               R"({"edgeId":"nope","trafficConditions":{}})") == "unknown-edge");
+  CHECK(Reason(&s, Topic::kTrafficGraph, R"({"edgeId":"nope","trafficConditions":{}})") ==
+        "unknown-edge");
 }
 
 TEST_CASE("transport and emergency messages upsert city-level entities") {
@@ -191,8 +193,8 @@ TEST_CASE("transport and emergency messages upsert city-level entities") {
   CHECK(s.CityEntities(EntityKind::kIncident).count("i1") == 1);
   CHECK(s.CityEntities(EntityKind::kUnit).count("u1") == 1);
   // An incident that names its units is still an incident.
-  ApplyResult r = Apply(&s, Topic::kEmergencyIncidents,
-                        R"({"incidentId":"i2","unitId":"u9"})");
+  ApplyResult r =
+      Apply(&s, Topic::kEmergencyIncidents, R"({"incidentId":"i2","unitId":"u9"})");
   CHECK(r.target.kind == EntityKind::kIncident);
 }
 
@@ -235,13 +237,15 @@ TEST_CASE("every rejection reason") {
   CHECK(Reason(&s, T::kTransportGps,
                R"({"busId":"b","currentLocation":{"latitude":null}})") ==
         "bad-field:currentLocation.latitude");
-  CHECK(Reason(&s, T::kTransportStations, R"({"stationId":"st","location":{"longitude":"e"}})") ==
+  CHECK(Reason(&s, T::kTransportStations,
+               R"({"stationId":"st","location":{"longitude":"e"}})") ==
         "bad-field:location.longitude");
   CHECK(Reason(&s, T::kTransportGps, R"({"busId":"b","lastUpdated":"10:30"})") ==
         "bad-timestamp:lastUpdated");
   CHECK(Reason(&s, T::kTransportGps, R"({"busId":"b","lastUpdated":1765189800000})") ==
         "bad-timestamp:lastUpdated");
-  CHECK(Reason(&s, T::kTransportGps, R"({"busId":"b","lastUpdated":"2025-12-08T10:30:00"})") ==
+  CHECK(Reason(&s, T::kTransportGps,
+               R"({"busId":"b","lastUpdated":"2025-12-08T10:30:00"})") ==
         "bad-timestamp:lastUpdated");
   CHECK(Reason(&s, T::kEmergencyIncidents, R"({"type":"fire"})") ==
         "missing-field:incidentId|unitId");
@@ -257,22 +261,25 @@ std::string Nested(size_t depth) {  // {"districtId":"d1","sensorId":"s","x":[[.
 
 TEST_CASE("a message nested deeper than 64 levels is rejected as too-deep, 64 applies") {
   CityState state = City();
-  CHECK(Apply(&state, Topic::kSensorsEnvironmental, Nested(64)).outcome == Outcome::kApplied);
+  CHECK(Apply(&state, Topic::kSensorsEnvironmental, Nested(64)).outcome ==
+        Outcome::kApplied);
   CHECK(Reason(&state, Topic::kSensorsEnvironmental, Nested(65)) == "too-deep");
   // The issue's crash: 300,000 levels, under the 1 MiB cap.
   CHECK(Reason(&state, Topic::kSensorsEnvironmental, Nested(300000)) == "too-deep");
   // Brackets inside strings are not nesting.
-  CHECK(Apply(&state, Topic::kSensorsEnvironmental,
-              R"({"districtId":"d1","sensorId":"s","lastUpdated":"2025-12-08T10:00:01Z","x":")" +
-                  std::string(1000, '[') + R"("})")
-            .outcome == Outcome::kApplied);
+  CHECK(
+      Apply(
+          &state, Topic::kSensorsEnvironmental,
+          R"({"districtId":"d1","sensorId":"s","lastUpdated":"2025-12-08T10:00:01Z","x":")" +
+              std::string(1000, '[') + R"("})")
+          .outcome == Outcome::kApplied);
 }
 
 TEST_CASE("a message over the size limit is rejected before it is parsed") {
   CityState s = City();
   const std::string big = R"({"busId":"b","pad":")" + std::string(2000, 'x') + "\"}";
-  ApplyResult r = ApplyMessage(&s, InputMessage{Topic::kTransportGps, big, 0},
-                               RuleOptions{1000});
+  ApplyResult r =
+      ApplyMessage(&s, InputMessage{Topic::kTransportGps, big, 0}, RuleOptions{1000});
   CHECK(r.outcome == Outcome::kRejected);
   CHECK(r.reason == "oversized");
   CHECK(ApplyMessage(&s, InputMessage{Topic::kTransportGps, big, 0}).outcome ==

@@ -24,19 +24,22 @@ Result<Json> ReadJsonFile(const std::string& path, std::istream& in) {
 // A DELTA file: nullopt for the empty delta (a file of white space only, as
 // twin-diff prints for equal documents). With `message`, the file is a
 // state.incremental message value and its "delta" member is the delta.
-Result<std::optional<Json>> ReadDelta(const std::string& path, std::istream& in, bool message) {
+Result<std::optional<Json>> ReadDelta(const std::string& path, std::istream& in,
+                                      bool message) {
   const std::string context = "read " + DisplayName(path);
   Result<std::string> text = ReadFile(path, in);
   if (!text.ok()) return text.status().WithContext(context);
   if (text->find_first_not_of(" \t\r\n") == std::string::npos) {
-    if (message) return Status::InvalidData(context + ": empty, not a state.incremental message");
+    if (message)
+      return Status::InvalidData(context + ": empty, not a state.incremental message");
     return std::optional<Json>();
   }
   Result<Json> value = ParseJsonText(*text);
   if (!value.ok()) return value.status().WithContext(context);
   if (!message) return std::optional<Json>(std::move(*value));
   if (!value->is_object() || !value->contains("delta")) {
-    return Status::InvalidData(context + ": not a state.incremental message (no \"delta\" member)");
+    return Status::InvalidData(context +
+                               ": not a state.incremental message (no \"delta\" member)");
   }
   return std::optional<Json>(std::move((*value)["delta"]));
 }
@@ -92,12 +95,14 @@ Result<bool> RunDiffCommand(const DiffCommand& command, const Io& io) {
     return delta.has_value();
   }
   const std::string& delta_file = command.files.back();
-  TWIN_ASSIGN_OR_RETURN(std::optional<Json> delta, ReadDelta(delta_file, *io.in, command.message));
+  TWIN_ASSIGN_OR_RETURN(std::optional<Json> delta,
+                        ReadDelta(delta_file, *io.in, command.message));
   std::string output;
   if (command.mode == Mode::kReverse) {
     if (delta) {
       Result<Json> reversed = ReverseDelta(*delta);
-      if (!reversed.ok()) return reversed.status().WithContext("reverse " + DisplayName(delta_file));
+      if (!reversed.ok())
+        return reversed.status().WithContext("reverse " + DisplayName(delta_file));
       output = DeltaToText(*reversed) + "\n";
     }
   } else {

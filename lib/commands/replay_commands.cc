@@ -1,10 +1,10 @@
 #include "lib/commands/replay_commands.h"
 
+#include <spdlog/spdlog.h>
+
 #include <istream>
 #include <memory>
 #include <ostream>
-
-#include <spdlog/spdlog.h>
 
 #include "lib/base/file_io.h"
 #include "lib/base/progress.h"
@@ -17,7 +17,8 @@ namespace twin {
 Status RunProduce(const std::string& input, const KafkaSettings& settings,
                   const ProduceOptions& options, bool loop, const Io& io,
                   const std::atomic<bool>* stop) {
-  if (loop && input == "-") return Status::InvalidArgument("--loop needs a file, not stdin");
+  if (loop && input == "-")
+    return Status::InvalidArgument("--loop needs a file, not stdin");
   uint64_t total = 0;
   do {
     TWIN_ASSIGN_OR_RETURN(InputFile file, OpenInput(input, *io.in));
@@ -77,7 +78,8 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
   // partitions are neither re-read before them nor filtered by time.
   options.resume = positions;
   if (!positions.empty()) {
-    spdlog::info("resuming the base's {} partitions from its Kafka positions", positions.size());
+    spdlog::info("resuming the base's {} partitions from its Kafka positions",
+                 positions.size());
   }
   std::unique_ptr<RecordSource> source;
   InputFile input;
@@ -91,7 +93,7 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
       spdlog::info("starting at the base's timestamp, {}", FormatMicros(state.timestamp));
     }
     read.start_ms = options.from_ms;  // Rebuild() keeps the window
-    read.with_headers = false;  // the rules read topic, value and timestamp only
+    read.with_headers = false;        // the rules read topic, value and timestamp only
     TWIN_ASSIGN_OR_RETURN(source, KafkaRecordSource::Open(command.kafka, read, stop));
   } else {
     TWIN_ASSIGN_OR_RETURN(input, OpenInput(command.input, *io.in));

@@ -23,13 +23,13 @@ namespace twin {
 Result<std::optional<int64_t>> ParseTimeBound(const std::string& text);
 
 struct RebuildCommand {
-  std::string input;               // NDJSON recording ("-": stdin); empty: Kafka
-  KafkaSettings kafka;             // where to read the nine input topics
-  std::string base;                // optional base snapshot
-  bool start_at_base = true;       // from Kafka: no --from starts at the base's time
+  std::string input;          // NDJSON recording ("-": stdin); empty: Kafka
+  KafkaSettings kafka;        // where to read the nine input topics
+  std::string base;           // optional base snapshot
+  bool start_at_base = true;  // from Kafka: no --from starts at the base's time
   std::string city_id{kDefaultCityId};
-  std::string output = "-";        // state document (unless into a store)
-  std::string summary_json;        // optional JSON summary file
+  std::string output = "-";  // state document (unless into a store)
+  std::string summary_json;  // optional JSON summary file
   RebuildOptions options;
 };
 
@@ -41,10 +41,10 @@ struct RebuildCommand {
 // read whole (or from --from). From Kafka with start_at_base, a base without
 // positions starts at its `timestamp` (messages at that instant apply again,
 // which the rules make harmless); a recording is applied whole. The result
-// records the positions it reflects (none with a --to bound). Writes the state document to
-// `output`, or, with `into`, makes it the store's state in one atomic
-// replacement. The outcome summary goes to io.err (and to summary_json).
-// Nothing is written when stopped or on error.
+// records the positions it reflects (none with a --to bound). Writes the state document
+// to `output`, or, with `into`, makes it the store's state in one atomic replacement. The
+// outcome summary goes to io.err (and to summary_json). Nothing is written when stopped
+// or on error.
 Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
                   const std::atomic<bool>* stop);
 

@@ -1,8 +1,8 @@
 #include "lib/commands/snapshot_commands.h"
 
-#include <ostream>
-
 #include <spdlog/spdlog.h>
+
+#include <ostream>
 
 #include "lib/base/file_io.h"
 #include "lib/city/state_document.h"
@@ -45,8 +45,8 @@ Status StoreStatsCommand(StateStore* store, bool json, const Io& io) {
   return PrintStats(stored.state, json, io);
 }
 
-Status LoadCommand(const std::string& path, const std::string& city_id,
-                   StateStore* store, const Io& io) {
+Status LoadCommand(const std::string& path, const std::string& city_id, StateStore* store,
+                   const Io& io) {
   const std::string context = "load " + DisplayName(path);
   Result<std::string> text = ReadFile(path, *io.in);
   if (!text.ok()) return text.status().WithContext(context);
@@ -67,10 +67,11 @@ Status LoadCommand(const std::string& path, const std::string& city_id,
   for (EntityKind kind : kAllEntityKinds) entities += state->Count(kind);
   spdlog::info("loaded {} districts and {} entities into city '{}'{}",
                state->districts().size(), entities, city_id,
-               positions->empty() ? " (no Kafka positions: twin-ingest resumes from its group's "
-                                    "commits)"
-                                  : ", with the Kafka positions of " +
-                                        std::to_string(positions->size()) + " partitions");
+               positions->empty()
+                   ? " (no Kafka positions: twin-ingest resumes from its group's "
+                     "commits)"
+                   : ", with the Kafka positions of " +
+                         std::to_string(positions->size()) + " partitions");
   return Status::Ok();
 }
 

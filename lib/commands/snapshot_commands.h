@@ -27,8 +27,8 @@ Status StoreStatsCommand(StateStore* store, bool json, const Io& io);
 // resume from their group's commits), all or nothing. A document whose
 // cityId differs from `city_id` is refused; one without cityId takes
 // `city_id`.
-Status LoadCommand(const std::string& path, const std::string& city_id,
-                   StateStore* store, const Io& io);
+Status LoadCommand(const std::string& path, const std::string& city_id, StateStore* store,
+                   const Io& io);
 
 // twin-snapshot save: writes the city's state as a canonical document, with
 // the Kafka positions it reflects as its kafkaPositions member.

@@ -1,13 +1,14 @@
 // Diff, then patch: for any two documents a and b (split at a 0xff byte),
 // patch(a, diff(a, b)) == b and unpatch(b, diff(a, b)) == a, and the delta
 // written straight from tapes is the text of the tree delta.
+#include "lib/city/state_document.h"
 #include "lib/fuzz/fuzz_util.h"
 #include "lib/json/json_diff.h"
 #include "lib/json/json_tape.h"
-#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const auto [a_text, b_text] = twin::fuzz::SplitTwo({reinterpret_cast<const char*>(data), size});
+  const auto [a_text, b_text] =
+      twin::fuzz::SplitTwo({reinterpret_cast<const char*>(data), size});
   twin::Result<twin::Json> a = twin::ParseJsonText(a_text);
   twin::Result<twin::Json> b = twin::ParseJsonText(b_text);
   if (!a.ok() || !b.ok()) return 0;
@@ -25,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   twin::Result<twin::JsonTape> tb = twin::JsonTape::Parse(b_text, keys);
   if (ta.ok() && tb.ok()) {
     const std::optional<std::string> text = twin::DiffText(*ta, *tb);
-    if (!text || *text != twin::DeltaToText(*delta)) twin::fuzz::Violated("tape delta differs");
+    if (!text || *text != twin::DeltaToText(*delta))
+      twin::fuzz::Violated("tape delta differs");
   }
   return 0;
 }

@@ -3,9 +3,9 @@
 // same document (what a flush and a reload do).
 #include <string>
 
-#include "lib/fuzz/fuzz_util.h"
 #include "lib/city/state_document.h"
 #include "lib/city/update_rules.h"
+#include "lib/fuzz/fuzz_util.h"
 
 namespace {
 
@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text = twin::SerializeCityState(state);
   twin::Result<twin::CityState> again = twin::ParseCityState(text);
   if (!again.ok()) twin::fuzz::Violated("the applied state does not read back");
-  if (twin::SerializeCityState(*again) != text) twin::fuzz::Violated("the state does not round-trip");
+  if (twin::SerializeCityState(*again) != text)
+    twin::fuzz::Violated("the state does not round-trip");
   return 0;
 }

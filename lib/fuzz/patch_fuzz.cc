@@ -2,9 +2,9 @@
 // (two JSON texts split at a 0xff byte): a result or a clean error, never a
 // crash, an exception or a sanitizer report. A patch that worked is undone
 // by unpatch.
+#include "lib/city/state_document.h"
 #include "lib/fuzz/fuzz_util.h"
 #include "lib/json/json_diff.h"
-#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto [doc_text, delta_text] =

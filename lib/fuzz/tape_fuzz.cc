@@ -3,9 +3,9 @@
 // (The tape may refuse more: integers beyond 64 bits.)
 #include <string_view>
 
+#include "lib/city/state_document.h"
 #include "lib/fuzz/fuzz_util.h"
 #include "lib/json/json_tape.h"
-#include "lib/city/state_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   twin::Result<twin::Json> tree = twin::ParseJsonText(text);
   if (!tape.ok()) return 0;
   if (!tree.ok()) twin::fuzz::Violated("the tape accepts what nlohmann refuses");
-  if (tape->ToJson(twin::JsonTape::kRoot) != *tree) twin::fuzz::Violated("tape and tree differ");
+  if (tape->ToJson(twin::JsonTape::kRoot) != *tree)
+    twin::fuzz::Violated("tape and tree differ");
   return 0;
 }

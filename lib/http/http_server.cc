@@ -3,11 +3,11 @@
 #include <httplib.h>
 #include <zlib.h>
 
-#include "lib/json/json_writer.h"
-
 #include <charconv>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
+
+#include "lib/json/json_writer.h"
 
 namespace twin {
 namespace {
@@ -34,7 +34,8 @@ bool AcceptsGzip(const httplib::Request& req) {
 
 std::optional<std::string> Gzip(const std::string& body) {
   z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return std::nullopt;
   std::string out(deflateBound(&z, body.size()), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   z.avail_in = static_cast<uInt>(body.size());
@@ -47,7 +48,8 @@ std::optional<std::string> Gzip(const std::string& body) {
   return out;
 }
 
-void SetBody(const httplib::Request& req, HttpResponse& response, httplib::Response& res) {
+void SetBody(const httplib::Request& req, HttpResponse& response,
+             httplib::Response& res) {
   if (response.content_type != "application/json") {
     res.set_content(response.body, response.content_type.c_str());
     return;
@@ -68,13 +70,13 @@ void SetBody(const httplib::Request& req, HttpResponse& response, httplib::Respo
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address,
-                                                      std::map<std::string, Handler> routes) {
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const std::string& address, std::map<std::string, Handler> routes) {
   const size_t colon = address.rfind(':');
   int port = -1;
   if (colon == std::string::npos ||
-      std::from_chars(address.data() + colon + 1, address.data() + address.size(), port).ec !=
-          std::errc() ||
+      std::from_chars(address.data() + colon + 1, address.data() + address.size(), port)
+              .ec != std::errc() ||
       port < 0 || port > 65535) {
     return Status::InvalidArgument("'" + address + "' is not host:port");
   }
@@ -92,45 +94,49 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address
   server->server_->set_keep_alive_timeout(kReadTimeoutSeconds);
   server->server_->set_keep_alive_max_count(100);
   for (auto& [path, handler] : routes) {
-    server->server_->Get(path, [handler](const httplib::Request& req, httplib::Response& res) {
-      HttpRequest request;
-      for (const auto& m : req.matches) request.match.push_back(m.str());
-      for (const auto& [name, value] : req.params) request.params.emplace(name, value);
-      request.last_event_id = req.get_header_value("Last-Event-ID");
-      HttpResponse response = handler(request);
-      res.status = response.status;
-      for (const auto& [name, value] : response.headers) res.set_header(name, value);
-      if (!response.stream) {
-        SetBody(req, response, res);
-        return;
-      }
-      res.set_chunked_content_provider(
-          response.content_type,
-          [stream = response.stream](size_t, httplib::DataSink& sink) {
-            const std::optional<std::string> chunk = stream();
-            if (!chunk) {
-              sink.done();
-              return true;
-            }
-            if (chunk->empty()) return sink.is_writable();
-            return sink.write(chunk->data(), chunk->size());
-          },
-          [closed = response.closed](bool) {
-            if (closed) closed();
-          });
-    });
+    server->server_->Get(
+        path, [handler](const httplib::Request& req, httplib::Response& res) {
+          HttpRequest request;
+          for (const auto& m : req.matches) request.match.push_back(m.str());
+          for (const auto& [name, value] : req.params)
+            request.params.emplace(name, value);
+          request.last_event_id = req.get_header_value("Last-Event-ID");
+          HttpResponse response = handler(request);
+          res.status = response.status;
+          for (const auto& [name, value] : response.headers) res.set_header(name, value);
+          if (!response.stream) {
+            SetBody(req, response, res);
+            return;
+          }
+          res.set_chunked_content_provider(
+              response.content_type,
+              [stream = response.stream](size_t, httplib::DataSink& sink) {
+                const std::optional<std::string> chunk = stream();
+                if (!chunk) {
+                  sink.done();
+                  return true;
+                }
+                if (chunk->empty()) return sink.is_writable();
+                return sink.write(chunk->data(), chunk->size());
+              },
+              [closed = response.closed](bool) {
+                if (closed) closed();
+              });
+        });
   }
-  server->server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404) {
-      std::string body = "{\"error\":\"not found\",\"path\":";
-      AppendJsonString(&body, req.path);  // escaped: the path is the client's
-      res.set_content(body + "}", "application/json");
-    } else if (res.status == 413) {
-      res.set_content(R"({"error":"request too large"})", "application/json");
-    }
-  });
-  server->port_ = port == 0 ? server->server_->bind_to_any_port(host.c_str())
-                            : (server->server_->bind_to_port(host.c_str(), port) ? port : -1);
+  server->server_->set_error_handler(
+      [](const httplib::Request& req, httplib::Response& res) {
+        if (res.status == 404) {
+          std::string body = "{\"error\":\"not found\",\"path\":";
+          AppendJsonString(&body, req.path);  // escaped: the path is the client's
+          res.set_content(body + "}", "application/json");
+        } else if (res.status == 413) {
+          res.set_content(R"({"error":"request too large"})", "application/json");
+        }
+      });
+  server->port_ = port == 0
+                      ? server->server_->bind_to_any_port(host.c_str())
+                      : (server->server_->bind_to_port(host.c_str(), port) ? port : -1);
   if (server->port_ <= 0) {
     return Status::Unavailable("cannot listen on " + address);
   }

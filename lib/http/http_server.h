@@ -12,8 +12,8 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,14 +29,16 @@ namespace twin {
 struct HttpRequest {
   std::vector<std::string> match;  // the route's regex captures, whole path first
   std::map<std::string, std::string> params;  // the query's parameters
-  std::string last_event_id;  // the Last-Event-ID header (SSE), or ""
+  std::string last_event_id;                  // the Last-Event-ID header (SSE), or ""
 };
 
 struct HttpResponse {
   HttpResponse() = default;
   HttpResponse(int status, std::string content_type, std::string body,
                std::map<std::string, std::string> headers = {})
-      : status(status), content_type(std::move(content_type)), body(std::move(body)),
+      : status(status),
+        content_type(std::move(content_type)),
+        body(std::move(body)),
         headers(std::move(headers)) {}
 
   int status = 200;
@@ -58,8 +60,8 @@ class HttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest& request)>;
 
   // Listens on `address` ("host:port"; port 0 picks a free one) and serves
-  // GET for each route (an ECMAScript regex matched against the whole path). InvalidArgument for a bad address, Unavailable if
-  // the port cannot be bound.
+  // GET for each route (an ECMAScript regex matched against the whole path).
+  // InvalidArgument for a bad address, Unavailable if the port cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& address,
                                                    std::map<std::string, Handler> routes);
   ~HttpServer();

@@ -1,25 +1,28 @@
 #include "lib/http/http_server.h"
 
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <catch2/catch.hpp>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 namespace twin {
 namespace {
 
-std::unique_ptr<HttpServer> Serve(std::map<std::string, HttpServer::Handler> routes = {}) {
-  routes["/healthz"] = [](const auto&) { return HttpResponse{200, "application/json", "{}", {}}; };
-  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start("127.0.0.1:0", std::move(routes));
+std::unique_ptr<HttpServer> Serve(
+    std::map<std::string, HttpServer::Handler> routes = {}) {
+  routes["/healthz"] = [](const auto&) {
+    return HttpResponse{200, "application/json", "{}", {}};
+  };
+  Result<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start("127.0.0.1:0", std::move(routes));
   REQUIRE(server.ok());
   return std::move(server).value();
 }
@@ -60,7 +63,8 @@ TEST_CASE("a client that stops sending is disconnected, and /healthz answers mea
   auto server = Serve();
   const int slow = Connect(server->port());
   const std::string partial = "GET /healthz HTTP/1.1\r\nHost: x\r\n";  // no blank line
-  REQUIRE(send(slow, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
+  REQUIRE(send(slow, partial.data(), partial.size(), 0) ==
+          static_cast<ssize_t>(partial.size()));
   auto ok = httplib::Client("127.0.0.1", server->port()).Get("/healthz");
   REQUIRE(ok);
   CHECK(ok->status == 200);
@@ -82,14 +86,17 @@ TEST_CASE("handlers that block do not take every worker from /healthz") {
   std::atomic<int> blocked{0};
   auto server = Serve({{"/render", [&](const auto&) {
                           ++blocked;
-                          while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                          while (!release)
+                            std::this_thread::sleep_for(std::chrono::milliseconds(10));
                           return HttpResponse{200, "text/plain", "done", {}};
                         }}});
   std::vector<std::thread> clients;
   for (int i = 0; i < 8; ++i) {
-    clients.emplace_back([&] { httplib::Client("127.0.0.1", server->port()).Get("/render"); });
+    clients.emplace_back(
+        [&] { httplib::Client("127.0.0.1", server->port()).Get("/render"); });
   }
-  for (int i = 0; i < 500 && blocked < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && blocked < 8; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(blocked == 8);
   // Bounded: with too few workers this would wait until `release`.
   httplib::Client health("127.0.0.1", server->port());
@@ -105,7 +112,9 @@ TEST_CASE("handlers that block do not take every worker from /healthz") {
 // /api/state a browser asks for; gzip is what it must get.
 TEST_CASE("a large JSON body goes gzip to a browser that also offers brotli") {
   const std::string big = "[" + std::string(2'000'000, '1') + "]";
-  auto server = Serve({{"/big", [&](const auto&) { return HttpResponse{200, "application/json", big, {}}; }}});
+  auto server = Serve({{"/big", [&](const auto&) {
+                          return HttpResponse{200, "application/json", big, {}};
+                        }}});
   httplib::Client client("127.0.0.1", server->port());
   client.set_decompress(false);  // see what went on the wire
   auto res = client.Get("/big", {{"Accept-Encoding", "gzip, deflate, br"}});
@@ -120,7 +129,9 @@ TEST_CASE("a large JSON body goes gzip to a browser that also offers brotli") {
 
 TEST_CASE("a JSON body goes as it is to a client that offers only brotli, or nothing") {
   const std::string big = "[" + std::string(100'000, '2') + "]";
-  auto server = Serve({{"/big", [&](const auto&) { return HttpResponse{200, "application/json", big, {}}; }}});
+  auto server = Serve({{"/big", [&](const auto&) {
+                          return HttpResponse{200, "application/json", big, {}};
+                        }}});
   for (const char* accepted : {"br", "identity"}) {
     httplib::Client client("127.0.0.1", server->port());
     client.set_decompress(false);
@@ -132,35 +143,37 @@ TEST_CASE("a JSON body goes as it is to a client that offers only brotli, or not
   }
 }
 
-TEST_CASE("a streamed response sends each chunk as it comes and ends when the stream does") {
+TEST_CASE(
+    "a streamed response sends each chunk as it comes and ends when the stream does") {
   std::atomic<int> calls{0};
   std::atomic<bool> closed{false};
   auto server = Serve({{"/events", [&](const auto&) {
-    HttpResponse r{200, "text/event-stream", "", {}};
-    r.stream = [&]() -> std::optional<std::string> {
-      const int n = calls++;
-      if (n == 1) return std::string();  // nothing yet
-      if (n >= 4) return std::nullopt;
-      return "data: " + std::to_string(n) + "\n\n";
-    };
-    r.closed = [&] { closed = true; };
-    return r;
-  }}});
+                          HttpResponse r{200, "text/event-stream", "", {}};
+                          r.stream = [&]() -> std::optional<std::string> {
+                            const int n = calls++;
+                            if (n == 1) return std::string();  // nothing yet
+                            if (n >= 4) return std::nullopt;
+                            return "data: " + std::to_string(n) + "\n\n";
+                          };
+                          r.closed = [&] { closed = true; };
+                          return r;
+                        }}});
   httplib::Client client("127.0.0.1", server->port());
   auto res = client.Get("/events");
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(res->body == "data: 0\n\ndata: 2\n\ndata: 3\n\n");
-  for (int i = 0; i < 100 && !closed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 100 && !closed; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(closed);
 }
 
 TEST_CASE("a handler sees the query parameters and the Last-Event-ID header") {
   HttpRequest seen;
   auto server = Serve({{"/q", [&](const HttpRequest& request) {
-    seen = request;
-    return HttpResponse{200, "text/plain", "ok", {}};
-  }}});
+                          seen = request;
+                          return HttpResponse{200, "text/plain", "ok", {}};
+                        }}});
   httplib::Client client("127.0.0.1", server->port());
   auto res = client.Get("/q?after=41&x=y", {{"Last-Event-ID", "42"}});
   REQUIRE(res);

@@ -10,7 +10,8 @@ std::string PrometheusNumber(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[32];
-  if (value == static_cast<double>(static_cast<long long>(value)) && value < 1e15 && value > -1e15) {
+  if (value == static_cast<double>(static_cast<long long>(value)) && value < 1e15 &&
+      value > -1e15) {
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
   } else {
     std::snprintf(buf, sizeof buf, "%.6g", value);
@@ -20,8 +21,8 @@ std::string PrometheusNumber(double value) {
 
 void AppendMetric(std::string* out, const char* name, const char* help, const char* type,
                   double value) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-          name + " " + PrometheusNumber(value) + "\n";
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type +
+          "\n" + name + " " + PrometheusNumber(value) + "\n";
 }
 
 void LatencyHistogram::Observe(double seconds) {
@@ -38,8 +39,10 @@ uint64_t LatencyHistogram::CumulativeCount(size_t i) const {
   return total;
 }
 
-void LatencyHistogram::AppendTo(std::string* out, const char* name, const char* help) const {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
+void LatencyHistogram::AppendTo(std::string* out, const char* name,
+                                const char* help) const {
+  *out +=
+      std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " histogram\n";
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kBounds.size(); ++i) {
     cumulative += buckets_[i];

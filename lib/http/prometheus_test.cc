@@ -12,7 +12,8 @@ TEST_CASE("Prometheus numbers: integers bare, fractions short, infinities spelle
   CHECK(PrometheusNumber(1.0 / 0.0) == "+Inf");
 }
 
-TEST_CASE("A histogram counts each duration into the first bucket it fits, cumulatively") {
+TEST_CASE(
+    "A histogram counts each duration into the first bucket it fits, cumulatively") {
   LatencyHistogram h;
   h.Observe(0.001);  // exactly on a bound: le is inclusive
   h.Observe(0.003);
@@ -36,13 +37,15 @@ TEST_CASE("A negative or NaN duration counts as zero, never as a huge one") {
   CHECK(h.CumulativeCount(0) == 2);
 }
 
-TEST_CASE("A histogram is exposed as _bucket lines ending in +Inf, then _sum and _count") {
+TEST_CASE(
+    "A histogram is exposed as _bucket lines ending in +Inf, then _sum and _count") {
   LatencyHistogram h;
   h.Observe(0.004);
   h.Observe(2);
   std::string out;
   h.AppendTo(&out, "twin_x_seconds", "Test.");
-  CHECK(out.rfind("# HELP twin_x_seconds Test.\n# TYPE twin_x_seconds histogram\n", 0) == 0);
+  CHECK(out.rfind("# HELP twin_x_seconds Test.\n# TYPE twin_x_seconds histogram\n", 0) ==
+        0);
   CHECK(out.find("twin_x_seconds_bucket{le=\"0.0025\"} 0\n") != std::string::npos);
   CHECK(out.find("twin_x_seconds_bucket{le=\"0.005\"} 1\n") != std::string::npos);
   CHECK(out.find("twin_x_seconds_bucket{le=\"2.5\"} 2\n") != std::string::npos);
@@ -53,7 +56,8 @@ TEST_CASE("A histogram is exposed as _bucket lines ending in +Inf, then _sum and
 TEST_CASE("A single-value metric has its HELP and TYPE lines") {
   std::string out;
   AppendMetric(&out, "twin_y_total", "Things.", "counter", 3);
-  CHECK(out == "# HELP twin_y_total Things.\n# TYPE twin_y_total counter\ntwin_y_total 3\n");
+  CHECK(out ==
+        "# HELP twin_y_total Things.\n# TYPE twin_y_total counter\ntwin_y_total 3\n");
 }
 
 }  // namespace

@@ -1,18 +1,18 @@
 #include "lib/ingest/ingest.h"
 
 #include <librdkafka/rdkafkacpp.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "lib/city/topic.h"
 #include "lib/http/http_server.h"
 #include "lib/http/prometheus.h"
-#include "lib/city/topic.h"
 
 namespace twin {
 
@@ -27,9 +27,11 @@ Status Ingestor::CheckOptions(const IngestOptions& options) {
   // cooperative assignor it would have to use incremental ones, and would
   // misbehave silently. Refused until supported (issue 18, path 6).
   for (const auto& [key, value] : options.kafka.properties) {
-    if (key == "partition.assignment.strategy" && value.find("cooperative") != std::string::npos) {
+    if (key == "partition.assignment.strategy" &&
+        value.find("cooperative") != std::string::npos) {
       return Status::InvalidArgument(
-          "-X partition.assignment.strategy=" + value + ": twin-ingest supports the eager "
+          "-X partition.assignment.strategy=" + value +
+          ": twin-ingest supports the eager "
           "assignors (range, roundrobin), not cooperative-sticky");
     }
   }
@@ -63,7 +65,8 @@ std::string IngestMetrics::ToPrometheus() const {
                          "Duration of each batch of consumed messages, rules applied.");
   gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
         "gauge", static_cast<double>(lag));
-  gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge", store_ok);
+  gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge",
+        store_ok);
   gauge("twin_ingest_fenced_flushes_total",
         "Flushes the store refused because another member holds a partition.", "counter",
         static_cast<double>(fenced_flushes));
@@ -71,16 +74,16 @@ std::string IngestMetrics::ToPrometheus() const {
         "Times the state was read again because it was replaced (a load).", "counter",
         static_cast<double>(reacquires));
   gauge("twin_ingest_store_rewrites_total",
-        "Times the whole city was written from memory after the store lost it.", "counter",
-        static_cast<double>(store_rewrites));
+        "Times the whole city was written from memory after the store lost it.",
+        "counter", static_cast<double>(store_rewrites));
   gauge("twin_ingest_dead_letters_failed_total",
         "Dead letters that could not be delivered for a reason retrying does not cure.",
         "counter", static_cast<double>(dead_letters_failed));
   gauge("twin_ingest_dead_letters_dropped_total",
         "Dead letters dropped because too many were waiting for the broker.", "counter",
         static_cast<double>(dead_letters_dropped));
-  gauge("twin_ingest_pending_dead_letters", "Dead letters sent, not yet acknowledged.", "gauge",
-        static_cast<double>(pending_dead_letters));
+  gauge("twin_ingest_pending_dead_letters", "Dead letters sent, not yet acknowledged.",
+        "gauge", static_cast<double>(pending_dead_letters));
   return out;
 }
 
@@ -122,8 +125,9 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
       GiveUp(it, message.errstr());
     } else {
       it->second.failed = true;
-      spdlog::warn("dead letter delivery failed: {}; it is sent again before the next commit",
-                   message.errstr());
+      spdlog::warn(
+          "dead letter delivery failed: {}; it is sent again before the next commit",
+          message.errstr());
     }
   }
 
@@ -149,7 +153,8 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   // Keeps the pending_dead_letters gauge at the number waiting: called at
   // every change of dead_letter_copies_ (DeadLetter, dr_cb, GiveUp).
   void NotePendingDeadLetters() {
-    UpdateMetrics([&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
+    UpdateMetrics(
+        [&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
   }
   // A delivery error that no retry can cure: the dead letter is too large
   // for the producer or the topic, the topic does not exist or is not
@@ -241,10 +246,18 @@ Status IngestRun::Connect() {
   if (!consumer_) return Status::Unavailable("Kafka consumer: " + error);
   if (!options_.dead_letter_topic.empty()) {
     // -X properties go to both clients, except the consumer's own.
-    static constexpr std::string_view kConsumerOnly[] = {
-        "group.", "session.", "heartbeat.", "auto.", "enable.auto", "max.poll",
-        "partition.assignment", "fetch.", "isolation.", "enable.partition.eof",
-        "queued.", "check.crcs"};
+    static constexpr std::string_view kConsumerOnly[] = {"group.",
+                                                         "session.",
+                                                         "heartbeat.",
+                                                         "auto.",
+                                                         "enable.auto",
+                                                         "max.poll",
+                                                         "partition.assignment",
+                                                         "fetch.",
+                                                         "isolation.",
+                                                         "enable.partition.eof",
+                                                         "queued.",
+                                                         "check.crcs"};
     KafkaSettings producer_settings = options_.kafka;
     producer_settings.properties.clear();
     for (const auto& [k, v] : options_.kafka.properties) {
@@ -258,24 +271,25 @@ Status IngestRun::Connect() {
     // the producer takes as much as the input, plus room for the key and
     // headers (a message that large may still be over the topic's limit:
     // then it is given up on, not retried for ever).
-    const size_t max_bytes = std::max<size_t>(1000000, options_.rules.max_message_bytes + 65536);
-    TWIN_ASSIGN_OR_RETURN(
-        std::unique_ptr<RdKafka::Conf> pconf,
-        MakeKafkaConf(producer_settings, {{"acks", "all"},
-                                          {"enable.idempotence", "true"},
-                                          {"message.max.bytes", std::to_string(max_bytes)},
-                                          // Dead letters are waited for only
-                                          // at a commit (which flushes the
-                                          // producer): batching them spares
-                                          // the broker a request each (at
-                                          // 1% rejects, 5 ms batches cost it
-                                          // 4-5 s of CPU per million input
-                                          // messages; BENCHMARKS.md).
-                                          {"linger.ms", "100"},
-                                          // A dead-letter topic that does not
-                                          // exist holds commits this long
-                                          // (librdkafka's default: 30 s).
-                                          {"topic.metadata.propagation.max.ms", "5000"}}));
+    const size_t max_bytes =
+        std::max<size_t>(1000000, options_.rules.max_message_bytes + 65536);
+    TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> pconf,
+                          MakeKafkaConf(producer_settings,
+                                        {{"acks", "all"},
+                                         {"enable.idempotence", "true"},
+                                         {"message.max.bytes", std::to_string(max_bytes)},
+                                         // Dead letters are waited for only
+                                         // at a commit (which flushes the
+                                         // producer): batching them spares
+                                         // the broker a request each (at
+                                         // 1% rejects, 5 ms batches cost it
+                                         // 4-5 s of CPU per million input
+                                         // messages; BENCHMARKS.md).
+                                         {"linger.ms", "100"},
+                                         // A dead-letter topic that does not
+                                         // exist holds commits this long
+                                         // (librdkafka's default: 30 s).
+                                         {"topic.metadata.propagation.max.ms", "5000"}}));
     pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
     dead_letters_.reset(RdKafka::Producer::create(pconf.get(), error));
     if (!dead_letters_) return Status::Unavailable("dead-letter producer: " + error);
@@ -320,9 +334,11 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
       if (HasCommits(partitions) && !options_.accept_empty_store) {
         fatal_ = Status::NotFound(
             "Redis holds no state for city '" + options_.city_id + "', but group '" +
-            options_.group_id + "' has committed offsets: the state they cover is gone "
+            options_.group_id +
+            "' has committed offsets: the state they cover is gone "
             "(Redis restarted without persistence?). Restore it with `twin-snapshot load "
-            "CITY.json` and `twin-replay rebuild --base CITY.json --into-redis`, or start "
+            "CITY.json` and `twin-replay rebuild --base CITY.json --into-redis`, or "
+            "start "
             "with --accept-empty-store to build from the committed offsets on");
         return;
       }
@@ -336,7 +352,8 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
       return;
     }
     spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
 }
 
@@ -362,22 +379,23 @@ void IngestRun::Reacquire(const char* why) {
   for (auto* tp : parts) {
     if (tp->offset() < 0) unplaced.push_back(tp);
   }
-  if (!unplaced.empty() && consumer_->committed(unplaced, 10000) != RdKafka::ERR_NO_ERROR) {
+  if (!unplaced.empty() &&
+      consumer_->committed(unplaced, 10000) != RdKafka::ERR_NO_ERROR) {
     for (auto* tp : unplaced) tp->set_offset(RdKafka::Topic::OFFSET_STORED);
   }
   for (auto* tp : parts) {
     if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
     RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
     if (err != RdKafka::ERR_NO_ERROR) {
-      spdlog::warn("seek of {}[{}] to {} failed: {}", tp->topic(), tp->partition(), tp->offset(),
-                   RdKafka::err2str(err));
+      spdlog::warn("seek of {}[{}] to {} failed: {}", tp->topic(), tp->partition(),
+                   tp->offset(), RdKafka::err2str(err));
     }
   }
   if (paused_ || fenced_) consumer_->resume(parts);
   paused_ = false;
   fenced_ = false;
-  spdlog::warn("{}: read the state again and resumed {} partitions from its positions", why,
-               parts.size());
+  spdlog::warn("{}: read the state again and resumed {} partitions from its positions",
+               why, parts.size());
   UpdateMetrics([&](IngestMetrics& m) { ++m.reacquires; });
   RdKafka::TopicPartition::destroy(parts);
 }
@@ -406,17 +424,19 @@ bool IngestRun::RewriteWhole() {
   created_.clear();
   if (!epochs.ok()) {
     // Written, but not holding the partitions: read again before writing more.
-    spdlog::warn("taking epochs after the rewrite failed ({})", epochs.status().message());
+    spdlog::warn("taking epochs after the rewrite failed ({})",
+                 epochs.status().message());
     epochs_.clear();
   } else {
     epochs_ = std::move(*epochs);
   }
   size_t entities = 0;
   for (EntityKind kind : kAllEntityKinds) entities += state_.Count(kind);
-  spdlog::warn("Redis had lost the state of city '{}' (restarted without persistence?): "
-               "wrote the whole city from memory ({} districts, {} entities, positions of {} "
-               "partitions)", options_.city_id, state_.districts().size(), entities,
-               positions.size());
+  spdlog::warn(
+      "Redis had lost the state of city '{}' (restarted without persistence?): "
+      "wrote the whole city from memory ({} districts, {} entities, positions of {} "
+      "partitions)",
+      options_.city_id, state_.districts().size(), entities, positions.size());
   UpdateMetrics([&](IngestMetrics& m) { ++m.store_rewrites; });
   return true;
 }
@@ -453,10 +473,13 @@ void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCod
     // member may own them already: nothing is written (and the store's
     // fence would refuse it).
     if (consumer->assignment_lost()) {
-      spdlog::warn("assignment lost: {} unflushed changes dropped; the partitions' new owner "
-                   "resumes from the store's positions", changed_.size());
+      spdlog::warn(
+          "assignment lost: {} unflushed changes dropped; the partitions' new owner "
+          "resumes from the store's positions",
+          changed_.size());
     } else if (!(Flush() && Commit())) {
-      spdlog::warn("partitions revoked with unflushed changes; their next owner re-reads them");
+      spdlog::warn(
+          "partitions revoked with unflushed changes; their next owner re-reads them");
     }
     epochs_.clear();
     fenced_ = false;
@@ -486,9 +509,11 @@ void IngestRun::DeadLetter(const RdKafka::Message& message, const std::string& r
   // rather than held without limit.
   if (dead_letter_copies_.size() >= kMaxPendingDeadLetters ||
       pending_dead_letter_bytes_ + copy.value.size() > kMaxPendingDeadLetterBytes) {
-    spdlog::warn("dead letter for {}[{}]@{} dropped: {} dead letters ({} bytes) are already "
-                 "waiting for the broker", copy.source_topic, copy.source_partition,
-                 copy.source_offset, dead_letter_copies_.size(), pending_dead_letter_bytes_);
+    spdlog::warn(
+        "dead letter for {}[{}]@{} dropped: {} dead letters ({} bytes) are already "
+        "waiting for the broker",
+        copy.source_topic, copy.source_partition, copy.source_offset,
+        dead_letter_copies_.size(), pending_dead_letter_bytes_);
     UpdateMetrics([&](IngestMetrics& m) {
       ++m.dead_letters_dropped;
       m.last_dead_letter_error = "too many dead letters waiting for the broker";
@@ -520,12 +545,14 @@ bool IngestRun::IsPermanent(RdKafka::ErrorCode err) {
   }
 }
 
-void IngestRun::GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const std::string& error) {
+void IngestRun::GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it,
+                       const std::string& error) {
   const DeadLetterCopy& copy = it->second;
-  spdlog::warn("dead letter for {}[{}]@{} ({}, {} bytes) cannot be delivered to {}: {}; it is "
-               "counted and passed, and its offset is committed",
-               copy.source_topic, copy.source_partition, copy.source_offset, copy.reason,
-               copy.value.size(), options_.dead_letter_topic, error);
+  spdlog::warn(
+      "dead letter for {}[{}]@{} ({}, {} bytes) cannot be delivered to {}: {}; it is "
+      "counted and passed, and its offset is committed",
+      copy.source_topic, copy.source_partition, copy.source_offset, copy.reason,
+      copy.value.size(), options_.dead_letter_topic, error);
   UpdateMetrics([&](IngestMetrics& m) {
     ++m.dead_letters_failed;
     m.last_dead_letter_error = error;
@@ -544,9 +571,10 @@ void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
   while (true) {
     const RdKafka::ErrorCode err = dead_letters_->produce(
         options_.dead_letter_topic, RdKafka::Topic::PARTITION_UA,
-        RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(copy.value.data()), copy.value.size(),
-        copy.key ? copy.key->data() : nullptr, copy.key ? copy.key->size() : 0, copy.timestamp,
-        headers, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+        RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(copy.value.data()),
+        copy.value.size(), copy.key ? copy.key->data() : nullptr,
+        copy.key ? copy.key->size() : 0, copy.timestamp, headers,
+        reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
     if (err == RdKafka::ERR_NO_ERROR) return;  // the producer owns headers now
     if (err != RdKafka::ERR__QUEUE_FULL) {
       delete headers;
@@ -570,9 +598,11 @@ void IngestRun::Handle(const RdKafka::Message& message) {
   std::optional<Topic> topic = TopicFromName(message.topic_name());
   std::string outcome = "ignored";
   if (topic) {
-    const std::string_view value(static_cast<const char*>(message.payload()), message.len());
-    ApplyResult r = ApplyMessage(&state_, InputMessage{*topic, value, message.timestamp().timestamp},
-                                 options_.rules);
+    const std::string_view value(static_cast<const char*>(message.payload()),
+                                 message.len());
+    ApplyResult r =
+        ApplyMessage(&state_, InputMessage{*topic, value, message.timestamp().timestamp},
+                     options_.rules);
     outcome = std::string(OutcomeName(r.outcome));
     if (r.outcome == Outcome::kApplied) {
       changed_.insert(r.target);
@@ -595,14 +625,16 @@ bool IngestRun::Flush() {
       // The stop cut the assignment's read short: these changes rest on a
       // state this member never read. Dropped with their offsets (nothing
       // is committed for them); the next owner reads them again.
-      spdlog::info("stopping before the state was read: {} changes dropped, not written; "
-                   "their messages are read again from the store's positions",
-                   changed_.size());
+      spdlog::info(
+          "stopping before the state was read: {} changes dropped, not written; "
+          "their messages are read again from the store's positions",
+          changed_.size());
       DropPending();
       return true;
     }
-    spdlog::warn("the state was not read since the last assignment: {} changes not written",
-                 changed_.size());
+    spdlog::warn(
+        "the state was not read since the last assignment: {} changes not written",
+        changed_.size());
     return false;
   }
   if (changed_.empty() && created_.empty() && next_offsets_.empty()) {
@@ -625,9 +657,11 @@ bool IngestRun::Flush() {
       // its state. Stop without committing: the offsets since the last
       // flush stay where they were, and a restart refuses until it is
       // restored.
-      fatal_ = Status::NotFound(status.message() + "; stopping without committing. Restore "
-                                "the city with `twin-snapshot load CITY.json` and `twin-replay "
-                                "rebuild --base CITY.json --into-redis`, then start again");
+      fatal_ = Status::NotFound(
+          status.message() +
+          "; stopping without committing. Restore "
+          "the city with `twin-snapshot load CITY.json` and `twin-replay "
+          "rebuild --base CITY.json --into-redis`, then start again");
       return false;
     case StatusCode::kFailedPrecondition:
       // A load, or another member's whole rewrite: this member's copy is
@@ -640,8 +674,10 @@ bool IngestRun::Flush() {
       // Another member holds a partition of ours: this one lost its
       // assignment (a stall past the session timeout, a split) and has not
       // heard yet. Write nothing more until the next assignment.
-      spdlog::warn("flush fenced: {}; {} changes dropped, consumption paused until the next "
-                   "assignment", status.message(), changed_.size());
+      spdlog::warn(
+          "flush fenced: {}; {} changes dropped, consumption paused until the next "
+          "assignment",
+          status.message(), changed_.size());
       Fence();
       return false;
     default: {
@@ -656,7 +692,8 @@ bool IngestRun::Flush() {
       return false;
     }
   }
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   UpdateMetrics([&](IngestMetrics& m) {
     if (batch.changes_entities()) {
       ++m.flushes;
@@ -703,7 +740,8 @@ bool IngestRun::Commit() {
         Send(id, copy);
       }
     }
-    for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i) dead_letters_->flush(100);
+    for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i)
+      dead_letters_->flush(100);
     if (!dead_letter_copies_.empty()) {
       spdlog::warn("{} dead letters not acknowledged; not committing",
                    dead_letter_copies_.size());
@@ -721,7 +759,8 @@ bool IngestRun::Commit() {
   for (const auto& [tp, offset] : next_offsets_) {
     int64_t low = 0, high = 0;
     if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) ==
-            RdKafka::ERR_NO_ERROR && high > offset) {
+            RdKafka::ERR_NO_ERROR &&
+        high > offset) {
       lag += high - offset;
     }
   }
@@ -768,7 +807,8 @@ Status IngestRun::Run() {
     const auto now = Clock::now();
     if (in_batch >= options_.batch_size ||
         (in_batch > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
-      const double ms = std::chrono::duration<double, std::milli>(now - batch_start).count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(now - batch_start).count();
       spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch, ms);
       UpdateMetrics([&](IngestMetrics& m) {
         m.last_batch_ms = ms;
@@ -812,8 +852,10 @@ Status IngestRun::Run() {
       last_summary = now;
       spdlog::info("{} messages consumed, {} entities pending", total, changed_.size());
     }
-    if (options_.exit_at_end && !assigned_.empty() && at_end_.size() == assigned_.size() &&
-        std::includes(at_end_.begin(), at_end_.end(), assigned_.begin(), assigned_.end())) {
+    if (options_.exit_at_end && !assigned_.empty() &&
+        at_end_.size() == assigned_.size() &&
+        std::includes(at_end_.begin(), at_end_.end(), assigned_.begin(),
+                      assigned_.end())) {
       spdlog::info("every assigned partition read to its end");
       break;
     }

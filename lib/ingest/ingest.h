@@ -27,11 +27,11 @@
 #include <mutex>
 #include <string>
 
-#include "lib/kafka/kafka_io.h"
-#include "lib/http/prometheus.h"
-#include "lib/store/state_store.h"
 #include "lib/base/status.h"
 #include "lib/city/update_rules.h"
+#include "lib/http/prometheus.h"
+#include "lib/kafka/kafka_io.h"
+#include "lib/store/state_store.h"
 
 namespace twin {
 
@@ -64,11 +64,11 @@ struct IngestMetrics {
   double last_batch_ms = 0;
   LatencyHistogram flush_seconds;  // every flush the store accepted
   LatencyHistogram batch_seconds;  // every batch of consumed messages
-  int64_t lag = 0;  // messages behind the end of the assigned partitions
+  int64_t lag = 0;                 // messages behind the end of the assigned partitions
   bool store_ok = true;
-  uint64_t fenced_flushes = 0;   // refused: another member holds a partition
-  uint64_t reacquires = 0;       // state read again after a replacement
-  uint64_t store_rewrites = 0;   // the whole city written after the store lost it
+  uint64_t fenced_flushes = 0;  // refused: another member holds a partition
+  uint64_t reacquires = 0;      // state read again after a replacement
+  uint64_t store_rewrites = 0;  // the whole city written after the store lost it
   // Dead letters given up on (state-rules.md §4): a delivery that retrying
   // cannot cure (too large, no such topic, not authorised), or one past the
   // bound on unacknowledged dead letters. Their offsets are committed all the
@@ -94,7 +94,8 @@ class Ingestor {
   // rebalance handling is eager). InvalidArgument names the setting.
   static Status CheckOptions(const IngestOptions& options);
 
-  Ingestor(IngestOptions options, StateStore* store) : options_(std::move(options)), store_(store) {}
+  Ingestor(IngestOptions options, StateStore* store)
+      : options_(std::move(options)), store_(store) {}
 
   // Consumes until `stop` is set (or, with exit_at_end, until every
   // assigned partition is read to its end), then flushes and commits.

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "lib/base/parallel.h"
 #include "lib/json/json_diff_outputs.h"
 #include "lib/json/json_diff_views.h"
-#include "lib/base/parallel.h"
 
 namespace twin {
 namespace {
@@ -114,11 +114,16 @@ class Differ {
     const JsType type = V::Type(a);
     if (type != V::Type(b)) return false;
     switch (type) {
-      case JsType::kString: return V::String(a) == V::String(b);
-      case JsType::kNumber: return V::Double(a) == V::Double(b);
-      case JsType::kBoolean: return V::Boolean(a) == V::Boolean(b);
-      case JsType::kNull: return true;
-      default: return false;
+      case JsType::kString:
+        return V::String(a) == V::String(b);
+      case JsType::kNumber:
+        return V::Double(a) == V::Double(b);
+      case JsType::kBoolean:
+        return V::Boolean(a) == V::Boolean(b);
+      case JsType::kNull:
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -132,15 +137,19 @@ class Differ {
   // the value; an object or array id gets a key of its own (`unique`).
   static std::string IdKey(Value id, size_t unique) {
     switch (V::Type(id)) {
-      case JsType::kString: return "h:s:" + std::string(V::String(id));
+      case JsType::kString:
+        return "h:s:" + std::string(V::String(id));
       case JsType::kNumber: {
         char buf[32];
         auto r = std::to_chars(buf, buf + sizeof buf, V::Double(id));
         return "h:n:" + std::string(buf, r.ptr);
       }
-      case JsType::kBoolean: return V::Boolean(id) ? "h:b:true" : "h:b:false";
-      case JsType::kNull: return "h:null";
-      default: return "h:u:" + std::to_string(unique);
+      case JsType::kBoolean:
+        return V::Boolean(id) ? "h:b:true" : "h:b:false";
+      case JsType::kNull:
+        return "h:null";
+      default:
+        return "h:u:" + std::to_string(unique);
     }
   }
 
@@ -221,7 +230,8 @@ class Differ {
       return x.is_object ? x.hash : x.value;
     }
     bool HasNull() const {
-      return std::any_of(items_.begin(), items_.end(), [](const Item& i) { return i.is_null; });
+      return std::any_of(items_.begin(), items_.end(),
+                         [](const Item& i) { return i.is_null; });
     }
     size_t size() const { return items_.size(); }
 
@@ -232,7 +242,8 @@ class Differ {
       int value = -1;  // primitives
       int hash = -1;   // objects, arrays, null
     };
-    static int Intern(const std::string& key, std::unordered_map<std::string, int>* interned) {
+    static int Intern(const std::string& key,
+                      std::unordered_map<std::string, int>* interned) {
       return interned->emplace(key, static_cast<int>(interned->size())).first->second;
     }
     std::vector<Item> items_;
@@ -249,8 +260,9 @@ class Differ {
     auto at = [&](size_t x, size_t y) -> uint32_t& { return table[x * (m + 1) + y]; };
     for (size_t x = 1; x <= n; ++x) {
       for (size_t y = 1; y <= m; ++y) {
-        at(x, y) = ItemKeys::Match(a, x - 1, b, y - 1) ? at(x - 1, y - 1) + 1
-                                                       : std::max(at(x - 1, y), at(x, y - 1));
+        at(x, y) = ItemKeys::Match(a, x - 1, b, y - 1)
+                       ? at(x - 1, y - 1) + 1
+                       : std::max(at(x - 1, y), at(x, y - 1));
       }
     }
     Subsequence s;
@@ -293,8 +305,9 @@ class Differ {
     std::vector<size_t> tails;  // tails[k]: index in pairs of the smallest tail
     std::vector<long> previous(pairs.size(), -1);
     for (size_t p = 0; p < pairs.size(); ++p) {
-      auto pos = std::lower_bound(tails.begin(), tails.end(), pairs[p].second,
-                                  [&](size_t q, size_t j) { return pairs[q].second < j; });
+      auto pos =
+          std::lower_bound(tails.begin(), tails.end(), pairs[p].second,
+                           [&](size_t q, size_t j) { return pairs[q].second < j; });
       const size_t k = static_cast<size_t>(pos - tails.begin());
       if (k > 0) previous[p] = static_cast<long>(tails[k - 1]);
       if (pos == tails.end()) {
@@ -304,7 +317,8 @@ class Differ {
       }
     }
     Subsequence s;
-    for (long p = tails.empty() ? -1 : static_cast<long>(tails.back()); p >= 0; p = previous[p]) {
+    for (long p = tails.empty() ? -1 : static_cast<long>(tails.back()); p >= 0;
+         p = previous[p]) {
       s.indices1.push_back(pairs[p].first);
       s.indices2.push_back(pairs[p].second);
     }
@@ -344,7 +358,8 @@ class Differ {
     const size_t len1 = a1.size(), len2 = a2.size();
     typename Out::Array result;
     auto child = [&](size_t i1, size_t i2) {
-      if (std::optional<Delta> d = Values(a1[i1], a2[i2])) result.AddAt(i2, std::move(*d));
+      if (std::optional<Delta> d = Values(a1[i1], a2[i2]))
+        result.AddAt(i2, std::move(*d));
     };
     // Head and tail: items compared at their absolute indices. A matched
     // pair is diffed at once while its items are in the cache, or, in a
@@ -454,8 +469,9 @@ class Differ {
       }
     }
     for (size_t i : removed) {
-      result.AddFrom(i + head, moved_to[i] >= 0 ? Out::Moved(static_cast<size_t>(moved_to[i]))
-                                                 : Out::Deleted(a1[i + head]));
+      result.AddFrom(i + head, moved_to[i] >= 0
+                                   ? Out::Moved(static_cast<size_t>(moved_to[i]))
+                                   : Out::Deleted(a1[i + head]));
     }
     return result.Finish();
   }
@@ -474,7 +490,8 @@ class Differ {
         result.Add(r.key(), Out::Added(r.value()));
         r.Advance();
       } else {
-        if (std::optional<Delta> d = Values(l.value(), r.value())) result.Add(l.key(), std::move(*d));
+        if (std::optional<Delta> d = Values(l.value(), r.value()))
+          result.Add(l.key(), std::move(*d));
         l.Advance();
         r.Advance();
       }
@@ -493,7 +510,8 @@ class Differ {
 
 }  // namespace
 
-std::optional<json> Diff(const json& left, const json& right, const DiffOptions& options) {
+std::optional<json> Diff(const json& left, const json& right,
+                         const DiffOptions& options) {
   return Differ<NlohmannView, JsonOut>(options).Values(&left, &right);
 }
 

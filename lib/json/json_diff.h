@@ -17,14 +17,13 @@
 #ifndef TWIN_LIB_JSON_DIFF_H_
 #define TWIN_LIB_JSON_DIFF_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "lib/json/json_tape.h"
 #include "lib/base/status.h"
+#include "lib/json/json_tape.h"
 
 namespace twin {
 
@@ -34,8 +33,8 @@ struct DiffOptions {
   // position). The city's ids (state-rules.md §3): districtId last, since a
   // bus or an incident may carry one as data and a district has no other.
   std::vector<std::string> object_hash_fields = {
-      "sensorId", "buildingId", "stationId",  "nodeId",    "edgeId",
-      "busId",    "incidentId", "unitId",     "districtId"};
+      "sensorId", "buildingId", "stationId", "nodeId",    "edgeId",
+      "busId",    "incidentId", "unitId",    "districtId"};
   // Take the first field the item has whatever its JSON type, as
   // jsondiffpatch's `item => item.field` does (twin-diff --object-hash): ids
   // then match with JavaScript's ===, so 4 is not "4", and an object or an
@@ -48,7 +47,8 @@ struct DiffOptions {
 };
 
 // The delta from `left` to `right`, or nullopt when they are equal.
-std::optional<nlohmann::json> Diff(const nlohmann::json& left, const nlohmann::json& right,
+std::optional<nlohmann::json> Diff(const nlohmann::json& left,
+                                   const nlohmann::json& right,
                                    const DiffOptions& options = {});
 
 // The same delta, from two documents held as tapes: the fast way to diff
@@ -61,7 +61,8 @@ std::optional<nlohmann::json> Diff(const JsonTape& left, const JsonTape& right,
 // delta's text (twin-diff's from tapes, twin-publish's per entity).
 std::optional<std::string> DiffText(const JsonTape& left, const JsonTape& right,
                                     const DiffOptions& options = {});
-std::optional<std::string> DiffText(const nlohmann::json& left, const nlohmann::json& right,
+std::optional<std::string> DiffText(const nlohmann::json& left,
+                                    const nlohmann::json& right,
                                     const DiffOptions& options = {});
 
 // `document` with `delta` applied. InvalidData names the JSON path where the

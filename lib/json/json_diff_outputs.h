@@ -7,12 +7,11 @@
 #define TWIN_LIB_JSON_DIFF_OUTPUTS_H_
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lib/json/json_writer.h"
 
@@ -30,9 +29,7 @@ struct JsonOut {
   static Delta Changed(typename V::Value left, typename V::Value right) {
     return json::array({V::ToJson(left), V::ToJson(right)});
   }
-  static Delta Added(typename V::Value value) {
-    return json::array({V::ToJson(value)});
-  }
+  static Delta Added(typename V::Value value) { return json::array({V::ToJson(value)}); }
   static Delta Deleted(typename V::Value value) {
     return json::array({V::ToJson(value), 0, 0});
   }
@@ -40,7 +37,9 @@ struct JsonOut {
 
   class Object {
    public:
-    void Add(std::string_view key, Delta delta) { result_[std::string(key)] = std::move(delta); }
+    void Add(std::string_view key, Delta delta) {
+      result_[std::string(key)] = std::move(delta);
+    }
     std::optional<Delta> Finish() {
       if (result_.is_null()) return std::nullopt;
       return std::move(result_);
@@ -52,7 +51,9 @@ struct JsonOut {
   class Array {
    public:
     // "<index>": a delta at the new index.
-    void AddAt(size_t index, Delta delta) { result_[std::to_string(index)] = std::move(delta); }
+    void AddAt(size_t index, Delta delta) {
+      result_[std::to_string(index)] = std::move(delta);
+    }
     // "_<index>": removed from (or moved from) the old index.
     void AddFrom(size_t index, Delta delta) {
       result_["_" + std::to_string(index)] = std::move(delta);
@@ -122,8 +123,12 @@ struct TextOut {
   // ascending, "_t", "_<i>" ascending.
   class Array {
    public:
-    void AddAt(size_t index, Delta delta) { entries_.push_back({false, index, std::move(delta)}); }
-    void AddFrom(size_t index, Delta delta) { entries_.push_back({true, index, std::move(delta)}); }
+    void AddAt(size_t index, Delta delta) {
+      entries_.push_back({false, index, std::move(delta)});
+    }
+    void AddFrom(size_t index, Delta delta) {
+      entries_.push_back({true, index, std::move(delta)});
+    }
     std::optional<Delta> Finish() {
       if (entries_.empty()) return std::nullopt;
       std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
@@ -160,7 +165,6 @@ struct TextOut {
     std::vector<Entry> entries_;
   };
 };
-
 
 }  // namespace twin::diff_internal
 

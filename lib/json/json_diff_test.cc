@@ -55,7 +55,8 @@ void CheckRoundTrip(const json& left, const json& right) {
 }
 
 TEST_CASE("equal documents have no delta") {
-  CHECK_FALSE(DiffBoth(R"({"a":[1,{"b":null}],"c":"x"})", R"({"c":"x","a":[1,{"b":null}]})"));
+  CHECK_FALSE(
+      DiffBoth(R"({"a":[1,{"b":null}],"c":"x"})", R"({"c":"x","a":[1,{"b":null}]})"));
   CHECK_FALSE(DiffBoth("1", "1.0"));  // JavaScript: 1 === 1.0
   CHECK_FALSE(DiffBoth("[18446744073709551615,-9223372036854775808,0.1]",
                        "[18446744073709551615,-9223372036854775808,0.1]"));
@@ -83,7 +84,8 @@ TEST_CASE("tapes: members in any order and repeated keys read as nlohmann reads 
   CHECK(D(R"({"a":1,"b":0,"a":3})", R"({"a":2,"b":0})") == J(R"({"a":[3,2]})"));
   // An id field that is not a string does not hash: that item matches by
   // position, so moved to another index it is removed and added.
-  CHECK(D(R"([{"edgeId":1,"v":1},{"edgeId":"b"}])", R"([{"edgeId":"b"},{"edgeId":1,"v":2}])") ==
+  CHECK(D(R"([{"edgeId":1,"v":1},{"edgeId":"b"}])",
+          R"([{"edgeId":"b"},{"edgeId":1,"v":2}])") ==
         J(R"({"_t":"a","_0":[{"edgeId":1,"v":1},0,0],"1":[{"edgeId":1,"v":2}]})"));
 }
 
@@ -98,8 +100,10 @@ TEST_CASE("primitive changes, additions and deletions") {
   CHECK(D(R"({"a":1})", R"({"a":2})") == J(R"({"a":[1,2]})"));
   CHECK(D(R"({"a":1})", R"({"a":1,"b":true})") == J(R"({"b":[true]})"));
   CHECK(D(R"({"a":1,"b":"x"})", R"({"a":1})") == J(R"({"b":["x",0,0]})"));
-  CHECK(D(R"({"a":"short"})", R"({"a":"a much longer string that would get a text diff in old jsondiffpatch versions"})") ==
-        J(R"({"a":["short","a much longer string that would get a text diff in old jsondiffpatch versions"]})"));
+  CHECK(
+      D(R"({"a":"short"})",
+        R"({"a":"a much longer string that would get a text diff in old jsondiffpatch versions"})") ==
+      J(R"({"a":["short","a much longer string that would get a text diff in old jsondiffpatch versions"]})"));
 }
 
 TEST_CASE("type changes replace the value whole") {
@@ -117,7 +121,8 @@ TEST_CASE("arrays: appended, inserted and removed items") {
   CHECK(D("[1,2]", "[1,2,3]") == J(R"({"_t":"a","2":[3]})"));
   CHECK(D("[1,3]", "[1,2,3]") == J(R"({"_t":"a","1":[2]})"));
   CHECK(D("[1,2,3]", "[1,3]") == J(R"({"_t":"a","_1":[2,0,0]})"));
-  CHECK(D("[1,2,3]", "[4,5]") == J(R"({"_t":"a","_0":[1,0,0],"_1":[2,0,0],"_2":[3,0,0],"0":[4],"1":[5]})"));
+  CHECK(D("[1,2,3]", "[4,5]") ==
+        J(R"({"_t":"a","_0":[1,0,0],"_1":[2,0,0],"_2":[3,0,0],"0":[4],"1":[5]})"));
 }
 
 TEST_CASE("arrays of entities match by id: a changed edge is a nested delta") {
@@ -141,7 +146,8 @@ TEST_CASE("moves are detected and carry their nested changes") {
 }
 
 TEST_CASE("objects without an id match by position") {
-  CHECK(D(R"([{"x":1},{"x":2}])", R"([{"x":1},{"x":3}])") == J(R"({"_t":"a","1":{"x":[2,3]}})"));
+  CHECK(D(R"([{"x":1},{"x":2}])", R"([{"x":1},{"x":3}])") ==
+        J(R"({"_t":"a","1":{"x":[2,3]}})"));
   DiffOptions by_name;
   by_name.object_hash_fields = {"name"};
   CHECK(D(R"([{"name":"a","v":1}])", R"([{"name":"b"},{"name":"a","v":2}])", by_name) ==
@@ -155,16 +161,19 @@ TEST_CASE("--object-hash ids of any JSON type match with JavaScript's ===") {
   by_id.object_hash_fields = {"id"};
   by_id.hash_ids_of_any_type = true;
   // Numeric ids, as in jsondiffpatch's own examples: a move and a nested change.
-  CHECK(D(R"([{"id":1,"v":1},{"id":2,"v":2},{"id":3}])", R"([{"id":3},{"id":1,"v":5},{"id":2,"v":2}])",
+  CHECK(D(R"([{"id":1,"v":1},{"id":2,"v":2},{"id":3}])",
+          R"([{"id":3},{"id":1,"v":5},{"id":2,"v":2}])",
           by_id) == J(R"({"1":{"v":[1,5]},"_t":"a","_2":["",0,3]})"));
-  CHECK(D(R"({"a":[{"id":1,"inner":[{"id":10,"x":1},{"id":11}]},{"id":2}]})",
-          R"({"a":[{"id":2},{"id":1,"inner":[{"id":11},{"id":10,"x":2}]}]})", by_id) ==
-        J(R"({"a":{"1":{"inner":{"1":{"x":[1,2]},"_t":"a","_1":["",0,3]}},"_t":"a","_1":["",0,3]}})"));
+  CHECK(
+      D(R"({"a":[{"id":1,"inner":[{"id":10,"x":1},{"id":11}]},{"id":2}]})",
+        R"({"a":[{"id":2},{"id":1,"inner":[{"id":11},{"id":10,"x":2}]}]})", by_id) ==
+      J(R"({"a":{"1":{"inner":{"1":{"x":[1,2]},"_t":"a","_1":["",0,3]}},"_t":"a","_1":["",0,3]}})"));
   // 4 is not "4": a removal and an insertion.
   CHECK(D(R"([{"id":4,"v":1}])", R"([{"id":"4","v":1}])", by_id) ==
         J(R"({"0":[{"id":"4","v":1}],"_t":"a","_0":[{"id":4,"v":1},0,0]})"));
   // true and null are ids too.
-  CHECK(D(R"([{"id":true,"x":1},{"id":null,"x":1}])", R"([{"id":null,"x":2},{"id":true,"x":1}])",
+  CHECK(D(R"([{"id":true,"x":1},{"id":null,"x":1}])",
+          R"([{"id":null,"x":2},{"id":true,"x":1}])",
           by_id) == J(R"({"0":{"x":[1,2]},"_t":"a","_1":["",0,3]})"));
   // An object id matches nothing, not even an equal one.
   CHECK(D(R"([{"id":{"k":1},"x":1}])", R"([{"id":{"k":1},"x":2}])", by_id) ==
@@ -180,17 +189,23 @@ TEST_CASE("--object-hash ids of any JSON type match with JavaScript's ===") {
 
 TEST_CASE("the city's objectHash takes districtId last") {
   // A bus that carries a districtId matches by its busId.
-  CHECK(D(R"([{"busId":"b1","districtId":"d1","s":1},{"busId":"b2","districtId":"d1"}])",
-          R"([{"busId":"b2","districtId":"d1"},{"busId":"b1","districtId":"d1","s":2}])") ==
-        J(R"({"1":{"s":[1,2]},"_t":"a","_1":["",0,3]})"));
+  CHECK(
+      D(R"([{"busId":"b1","districtId":"d1","s":1},{"busId":"b2","districtId":"d1"}])",
+        R"([{"busId":"b2","districtId":"d1"},{"busId":"b1","districtId":"d1","s":2}])") ==
+      J(R"({"1":{"s":[1,2]},"_t":"a","_1":["",0,3]})"));
 }
 
 TEST_CASE("patch and unpatch invert each other on tricky arrays") {
   const char* docs[] = {
-      "[]", "[1,2,3,4,5]", "[5,4,3,2,1]", "[1,1,2,2,3]", "[null,1,null]",
+      "[]",
+      "[1,2,3,4,5]",
+      "[5,4,3,2,1]",
+      "[1,1,2,2,3]",
+      "[null,1,null]",
       R"([{"busId":"a"},{"busId":"b"},{"busId":"c"},{"busId":"d"}])",
       R"([{"busId":"d"},{"busId":"b","v":1},{"busId":"a"},{"busId":"e"}])",
-      R"([[1,2],[3],{"k":null},"s",true])", R"([{"x":1},[2],null,{"busId":"q"}])"};
+      R"([[1,2],[3],{"k":null},"s",true])",
+      R"([{"x":1},[2],null,{"busId":"q"}])"};
   for (const char* a : docs) {
     for (const char* b : docs) {
       INFO(a << " -> " << b);
@@ -201,7 +216,8 @@ TEST_CASE("patch and unpatch invert each other on tricky arrays") {
   }
 }
 
-TEST_CASE("an index key with a leading zero is not an index, in patch, unpatch and reverse") {
+TEST_CASE(
+    "an index key with a leading zero is not an index, in patch, unpatch and reverse") {
   // "_01" once passed as 1, and the removal was then looked up as "_1": a
   // read of a member the delta does not have.
   const json delta = J(R"({"_t":"a","_01":[5,0,0]})");
@@ -213,7 +229,8 @@ TEST_CASE("an index key with a leading zero is not an index, in patch, unpatch a
   CHECK_FALSE(Patch(J("[4,5]"), J(R"({"_t":"a","+1":[9]})")).ok());
 }
 
-TEST_CASE("a member named _t is an object member unless it is \"a\", as in jsondiffpatch") {
+TEST_CASE(
+    "a member named _t is an object member unless it is \"a\", as in jsondiffpatch") {
   // Found by diff_fuzz: our own delta for this pair did not patch.
   const json delta = D("{}", R"({"_t":1.0})");
   CHECK(delta == J(R"({"_t":[1.0]})"));
@@ -224,8 +241,8 @@ TEST_CASE("a member named _t is an object member unless it is \"a\", as in jsond
 
 TEST_CASE("reverse refuses a malformed array delta instead of dropping members") {
   CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","x":[1]})")).ok());
-  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":[1,2]})")).ok());        // not a removal
-  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":["",-1,3]})")).ok());    // bad move target
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":[1,2]})")).ok());      // not a removal
+  CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":["",-1,3]})")).ok());  // bad move target
   CHECK_FALSE(ReverseDelta(J(R"({"_t":"a","_0":"x"})")).ok());
 }
 
@@ -256,7 +273,8 @@ TEST_CASE("array deltas are written in JavaScript's member order") {
 TEST_CASE("a binary value in a delta is text written already, copied as it is") {
   const std::string part = R"({"v":[1,2]})";
   json delta = json::object();
-  delta["x"] = json::object({{"_t", "a"}, {"10", json::binary({part.begin(), part.end()})},
+  delta["x"] = json::object({{"_t", "a"},
+                             {"10", json::binary({part.begin(), part.end()})},
                              {"2", json::array({3})}});
   CHECK(DeltaToText(delta) == R"({"x":{"2":[3],"10":{"v":[1,2]},"_t":"a"}})");
 }
@@ -275,7 +293,9 @@ TEST_CASE("large id-keyed arrays diff without the quadratic table") {
   json left = json::array(), right = json::array();
   for (int i = 0; i < 20000; ++i) {
     left.push_back({{"edgeId", "E" + std::to_string(100000 + i)}, {"v", i}});
-    if (i % 1000 != 7) right.push_back({{"edgeId", "E" + std::to_string(100000 + i)}, {"v", i % 500 == 0 ? -i : i}});
+    if (i % 1000 != 7)
+      right.push_back(
+          {{"edgeId", "E" + std::to_string(100000 + i)}, {"v", i % 500 == 0 ? -i : i}});
   }
   right.push_back({{"edgeId", "E0"}});  // sorts first, added last: a plain insertion
   std::swap(right[0], right[right.size() - 1]);
@@ -318,7 +338,7 @@ TEST_CASE("a large tape diff spread over the cores gives the same delta") {
   for (int d = 0; d < 4; ++d) {
     json& edges = right["districts"][d]["edges"];
     for (int i = d; i < 6000; i += 37) edges[i]["speed"] = 12.25 + d;
-    edges.erase(edges.begin() + 100 + d);            // a removal
+    edges.erase(edges.begin() + 100 + d);                      // a removal
     edges.push_back({{"edgeId", "new" + std::to_string(d)}});  // an addition
   }
   right["districts"][2]["edges"][0]["name"] = nullptr;  // a type change

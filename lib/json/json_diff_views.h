@@ -8,12 +8,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lib/json/json_tape.h"
 #include "lib/json/json_writer.h"
@@ -90,12 +89,18 @@ struct NlohmannView {
 
   static JsType Type(Value v) {
     switch (v->type()) {
-      case json::value_t::null: return JsType::kNull;
-      case json::value_t::boolean: return JsType::kBoolean;
-      case json::value_t::string: return JsType::kString;
-      case json::value_t::array: return JsType::kArray;
-      case json::value_t::object: return JsType::kObject;
-      default: return JsType::kNumber;
+      case json::value_t::null:
+        return JsType::kNull;
+      case json::value_t::boolean:
+        return JsType::kBoolean;
+      case json::value_t::string:
+        return JsType::kString;
+      case json::value_t::array:
+        return JsType::kArray;
+      case json::value_t::object:
+        return JsType::kObject;
+      default:
+        return JsType::kNumber;
     }
   }
   static bool IsInteger(Value v) { return v->is_number_integer(); }
@@ -162,7 +167,7 @@ struct TapeView {
     const JsonTape* tape_;
     JsonTape::Index array_;
     size_t size_;
-    mutable size_t at_ = 0;                 // the item at position_
+    mutable size_t at_ = 0;  // the item at position_
     mutable JsonTape::Index position_;
     std::vector<Value>* scratch_;
     mutable bool gathered_ = false;
@@ -224,7 +229,8 @@ struct TapeView {
       if (keys != keys_ || ranks_.size() != keys->size()) {
         ranks_.assign(keys->size(), kNotAnId);
         for (size_t rank = std::min<size_t>(fields_.size(), kNotAnId); rank-- > 0;) {
-          if (auto id = keys->Find(fields_[rank])) ranks_[*id] = static_cast<uint8_t>(rank);
+          if (auto id = keys->Find(fields_[rank]))
+            ranks_[*id] = static_cast<uint8_t>(rank);
         }
         keys_ = keys;
       }
@@ -238,13 +244,19 @@ struct TapeView {
 
   static JsType Type(Value v) {
     switch (v.tape->kind(v.index)) {
-      case Kind::kNull: return JsType::kNull;
+      case Kind::kNull:
+        return JsType::kNull;
       case Kind::kFalse:
-      case Kind::kTrue: return JsType::kBoolean;
-      case Kind::kString: return JsType::kString;
-      case Kind::kArray: return JsType::kArray;
-      case Kind::kObject: return JsType::kObject;
-      default: return JsType::kNumber;
+      case Kind::kTrue:
+        return JsType::kBoolean;
+      case Kind::kString:
+        return JsType::kString;
+      case Kind::kArray:
+        return JsType::kArray;
+      case Kind::kObject:
+        return JsType::kObject;
+      default:
+        return JsType::kNumber;
     }
   }
   static bool IsInteger(Value v) { return v.tape->kind(v.index) != Kind::kDouble; }
@@ -258,7 +270,9 @@ struct TapeView {
   static void Append(std::string* out, Value v) { v.tape->AppendText(v.index, out); }
   // The same words: one memcmp, the walk the engine saves on every subtree
   // that did not change.
-  static bool Identical(Value a, Value b) { return a.tape->Identical(a.index, *b.tape, b.index); }
+  static bool Identical(Value a, Value b) {
+    return a.tape->Identical(a.index, *b.tape, b.index);
+  }
   static Items ItemsOf(Value v, std::vector<Value>* scratch) { return Items(v, scratch); }
   static constexpr bool kParallel = true;
   static size_t Extent(Value v) { return v.tape->extent(v.index); }

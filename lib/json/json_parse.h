@@ -19,9 +19,8 @@
 #define TWIN_LIB_JSON_PARSE_H_
 
 #include <cstddef>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "lib/base/status.h"
 

@@ -1,8 +1,7 @@
 #include "lib/json/json_parse.h"
 
-#include <random>
-
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "lib/testing/random_json.h"
 
@@ -13,9 +12,9 @@ using nlohmann::json;
 
 TEST_CASE("the fast parser builds the same values as nlohmann's") {
   for (const char* text :
-       {R"({"a":1,"b":[true,false,null],"c":{"d":"é\u0041\n"},"e":-2.5e-3})",
-        "[]", "{}", "0", "1e308", "18446744073709551615", "-9223372036854775808",
-        R"("\ud83d\ude00")", R"({"k":1,"k":2})", "123456789012345678901234567890"}) {
+       {R"({"a":1,"b":[true,false,null],"c":{"d":"é\u0041\n"},"e":-2.5e-3})", "[]", "{}",
+        "0", "1e308", "18446744073709551615", "-9223372036854775808", R"("\ud83d\ude00")",
+        R"({"k":1,"k":2})", "123456789012345678901234567890"}) {
     INFO(text);
     json fast;
     REQUIRE(ParseJson(text, &fast));
@@ -45,7 +44,8 @@ TEST_CASE("NestsDeeperThan counts containers outside strings") {
 
 TEST_CASE("empty text, even a null view, is not JSON; nor is text with a raw NUL") {
   nlohmann::json out;
-  CHECK_FALSE(ParseJson(std::string_view("{}\0garbage", 10), &out));  // found by diff_fuzz
+  CHECK_FALSE(
+      ParseJson(std::string_view("{}\0garbage", 10), &out));  // found by diff_fuzz
   CHECK_FALSE(ParseJson(std::string_view(), &out));
   CHECK_FALSE(ParseJson("", &out));
 }
@@ -61,15 +61,16 @@ TEST_CASE("PrecheckJson names what refuses a text: a NUL byte, or depth past the
 
 TEST_CASE("ParseJson refuses a document nested deeper than the document limit") {
   nlohmann::json out;
-  const std::string at_limit = std::string(kDocumentMaxDepth, '[') + std::string(kDocumentMaxDepth, ']');
+  const std::string at_limit =
+      std::string(kDocumentMaxDepth, '[') + std::string(kDocumentMaxDepth, ']');
   CHECK(ParseJson(at_limit, &out));
   const std::string deeper = "[" + at_limit + "]";
   CHECK_FALSE(ParseJson(deeper, &out));
 }
 
 TEST_CASE("the fast parser refuses what nlohmann refuses") {
-  for (const char* text : {"", "{", R"({"a":})", "[1,]", "nul", "\"\xff\"",
-                           R"("\ud800")", "{} x", "01"}) {
+  for (const char* text :
+       {"", "{", R"({"a":})", "[1,]", "nul", "\"\xff\"", R"("\ud800")", "{} x", "01"}) {
     INFO(text);
     json out;
     CHECK_FALSE(ParseJson(text, &out));

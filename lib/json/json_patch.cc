@@ -75,7 +75,8 @@ Result<ArrayDelta> ParseArrayDelta(const json& delta, const std::string& path) {
     if (key[0] == '_') {
       if (!IsIndexKey(key.substr(1), &index) || !item.is_array() || item.size() != 3 ||
           !(item[2] == 0 || item[2] == kArrayMove)) {
-        return Bad(Join(path, key), "only removal or move can be applied at original array indices");
+        return Bad(Join(path, key),
+                   "only removal or move can be applied at original array indices");
       }
       if (IsMove(item) && (!item[1].is_number_integer() || item[1].get<int64_t>() < 0 ||
                            item[1].get<uint64_t>() >= kMaxIndex)) {
@@ -119,7 +120,8 @@ Status PatchArray(json* array, const json& delta, const std::string& path) {
   for (auto it = parsed.removed.rbegin(); it != parsed.removed.rend(); ++it) {
     const auto& [index, d] = *it;
     if (index >= items.size()) {
-      return Bad(Join(path, "_" + std::to_string(index)), "index past the end of the array");
+      return Bad(Join(path, "_" + std::to_string(index)),
+                 "index past the end of the array");
     }
     json removed = std::move(items[index]);
     items.erase(items.begin() + static_cast<long>(index));
@@ -138,8 +140,8 @@ Status PatchArray(json* array, const json& delta, const std::string& path) {
       return Bad(Join(path, std::to_string(index)), "index past the end of the array");
     }
     std::optional<json> element(std::move(items[index]));
-    TWIN_RETURN_IF_ERROR(ApplyDelta(&element, *d, path + "[" + std::to_string(index) + "]",
-                                    Direction::kForward));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(
+        &element, *d, path + "[" + std::to_string(index) + "]", Direction::kForward));
     items[index] = element ? std::move(*element) : json(nullptr);
   }
   return Status::Ok();
@@ -178,14 +180,17 @@ Status ApplyDelta(std::optional<json>* value, const json& delta, const std::stri
   if (!delta.is_object()) return Bad(path, "not a delta");
   if (IsArrayDelta(delta)) {
     if (!*value) return Bad(path, "an array delta needs an array here");
-    return forward ? PatchArray(&**value, delta, path) : UnpatchArray(&**value, delta, path);
+    return forward ? PatchArray(&**value, delta, path)
+                   : UnpatchArray(&**value, delta, path);
   }
-  if (!*value || !(*value)->is_object()) return Bad(path, "an object delta needs an object here");
+  if (!*value || !(*value)->is_object())
+    return Bad(path, "an object delta needs an object here");
   json& object = **value;
   for (const auto& [key, d] : delta.items()) {
     std::optional<json> child;
     if (auto it = object.find(key); it != object.end()) child = std::move(*it);
-    TWIN_RETURN_IF_ERROR(ApplyDelta(&child, d, path.empty() ? key : path + "." + key, direction));
+    TWIN_RETURN_IF_ERROR(
+        ApplyDelta(&child, d, path.empty() ? key : path + "." + key, direction));
     if (child) {
       object[key] = std::move(*child);
     } else {
@@ -214,21 +219,25 @@ Status UnpatchArray(json* array, const json& delta, const std::string& path) {
   const auto& to_modify = parsed.modified;
   const auto& removed = parsed.removed;
   for (const auto& [index, d] : to_modify) {
-    if (index >= items.size()) return Bad(Join(path, std::to_string(index)), "index past the end of the array");
+    if (index >= items.size())
+      return Bad(Join(path, std::to_string(index)), "index past the end of the array");
     std::optional<json> element(std::move(items[index]));
-    TWIN_RETURN_IF_ERROR(ApplyDelta(&element, *d, path + "[" + std::to_string(index) + "]",
-                                    Direction::kBackward));
+    TWIN_RETURN_IF_ERROR(ApplyDelta(
+        &element, *d, path + "[" + std::to_string(index) + "]", Direction::kBackward));
     items[index] = element ? std::move(*element) : json(nullptr);
   }
   std::sort(targets.begin(), targets.end());
   std::map<size_t, json> taken;  // new index -> value, for moved items
   for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
-    if (*it >= items.size()) return Bad(Join(path, std::to_string(*it)), "index past the end of the array");
+    if (*it >= items.size())
+      return Bad(Join(path, std::to_string(*it)), "index past the end of the array");
     taken[*it] = std::move(items[*it]);
     items.erase(items.begin() + static_cast<long>(*it));
   }
   for (const auto& [index, d] : removed) {
-    if (index > items.size()) return Bad(Join(path, "_" + std::to_string(index)), "index past the end of the array");
+    if (index > items.size())
+      return Bad(Join(path, "_" + std::to_string(index)),
+                 "index past the end of the array");
     json value = IsMove(*d) ? std::move(taken[(*d)[1].get<size_t>()]) : (*d)[0];
     items.insert(items.begin() + static_cast<long>(index), std::move(value));
   }

@@ -1,13 +1,13 @@
 #include "lib/json/json_tape.h"
 
-#include "lib/json/json_parse.h"
+#include <simdjson.h>
 
 #include <algorithm>
-#include <stdexcept>
 #include <charconv>
+#include <stdexcept>
 #include <string>
 
-#include <simdjson.h>
+#include "lib/json/json_parse.h"
 
 namespace twin {
 
@@ -45,18 +45,29 @@ size_t JsonTape::count(Index i) const {
 // with no DOM in between. Errors throw simdjson_error.
 class TapeBuilder {
  public:
-  TapeBuilder(std::vector<uint64_t>* words, JsonKeys* keys) : words_(*words), keys_(*keys) {}
+  TapeBuilder(std::vector<uint64_t>* words, JsonKeys* keys)
+      : words_(*words), keys_(*keys) {}
 
   // The root value (an On-Demand document), or any value within it.
   template <class Value>
   void Add(Value& value) {
     using simdjson::ondemand::json_type;
     switch (value.type().value()) {
-      case json_type::array: AddArray(value.get_array()); return;
-      case json_type::object: AddObject(value.get_object()); return;
-      case json_type::number: AddNumber(value); return;
-      case json_type::string: String(value.get_string()); return;
-      case json_type::boolean: Word(value.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
+      case json_type::array:
+        AddArray(value.get_array());
+        return;
+      case json_type::object:
+        AddObject(value.get_object());
+        return;
+      case json_type::number:
+        AddNumber(value);
+        return;
+      case json_type::string:
+        String(value.get_string());
+        return;
+      case json_type::boolean:
+        Word(value.get_bool() ? Kind::kTrue : Kind::kFalse, 0);
+        return;
       case json_type::null:
         if (!value.is_null()) throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
         Word(Kind::kNull, 0);
@@ -79,10 +90,17 @@ class TapeBuilder {
         Word(Kind::kDouble, 0);
         Raw(element.get_double().value());
         return;
-      case T::STRING: String(element.get_string()); return;
-      case T::BOOL: Word(element.get_bool() ? Kind::kTrue : Kind::kFalse, 0); return;
-      case T::NULL_VALUE: Word(Kind::kNull, 0); return;
-      default: throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);  // not a scalar
+      case T::STRING:
+        String(element.get_string());
+        return;
+      case T::BOOL:
+        Word(element.get_bool() ? Kind::kTrue : Kind::kFalse, 0);
+        return;
+      case T::NULL_VALUE:
+        Word(Kind::kNull, 0);
+        return;
+      default:
+        throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);  // not a scalar
     }
   }
 
@@ -172,7 +190,8 @@ class TapeBuilder {
     bool sorted = true;
     for (auto member : object) {
       simdjson::ondemand::field field;
-      if (const auto error = std::move(member).get(field)) throw simdjson::simdjson_error(error);
+      if (const auto error = std::move(member).get(field))
+        throw simdjson::simdjson_error(error);
       const std::string_view key = Key(field);
       if (members_.size() > begin && !(members_.back().key < key)) sorted = false;
       const size_t at = words_.size();
@@ -205,13 +224,15 @@ class TapeBuilder {
     std::stable_sort(first, members_.end(),
                      [](const Member& a, const Member& b) { return a.key < b.key; });
     const size_t origin = at;
-    const std::vector<uint64_t> runs(words_.begin() + static_cast<long>(origin), words_.end());
+    const std::vector<uint64_t> runs(words_.begin() + static_cast<long>(origin),
+                                     words_.end());
     size_t kept = 0;
     for (size_t i = begin; i < members_.size(); ++i) {
       if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;
       const Member& m = members_[i];
       std::copy(runs.begin() + static_cast<long>(m.begin - origin),
-                runs.begin() + static_cast<long>(m.end - origin), words_.begin() + static_cast<long>(at));
+                runs.begin() + static_cast<long>(m.end - origin),
+                words_.begin() + static_cast<long>(at));
       at += m.end - m.begin;
       ++kept;
     }
@@ -241,7 +262,8 @@ class TapeBuilder {
   void String(std::string_view s) {
     Word(Kind::kString, s.size());
     const size_t at = words_.size();
-    words_.resize(at + (s.size() + 7) / 8, 0);  // zero padding: equal strings, equal words
+    words_.resize(at + (s.size() + 7) / 8,
+                  0);  // zero padding: equal strings, equal words
     if (!s.empty()) std::memcpy(&words_[at], s.data(), s.size());
   }
   size_t Open(Kind kind) {
@@ -268,7 +290,8 @@ Result<JsonTape> JsonTape::Parse(std::string_view text, std::shared_ptr<JsonKeys
   return ParseConsuming(&copy, std::move(keys));
 }
 
-Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<JsonKeys> keys) {
+Result<JsonTape> JsonTape::ParseConsuming(std::string* text,
+                                          std::shared_ptr<JsonKeys> keys) {
   // The builder and everything that walks a tape recurse (json_parse.h).
   TWIN_RETURN_IF_ERROR(PrecheckJsonText(*text));
   if (text->capacity() - text->size() < simdjson::SIMDJSON_PADDING) {
@@ -290,8 +313,8 @@ Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<Jso
     TapeBuilder builder(&tape.words_, tape.keys_.get());
     const size_t start = text->find_first_not_of(" \t\n\r");
     if (start != std::string::npos && ((*text)[start] == '[' || (*text)[start] == '{')) {
-      simdjson::ondemand::document_stream stream =
-          parser.iterate_many(text->data(), text->size(), std::max<size_t>(text->size(), 64));
+      simdjson::ondemand::document_stream stream = parser.iterate_many(
+          text->data(), text->size(), std::max<size_t>(text->size(), 64));
       auto it = stream.begin();
       if (!(it != stream.end())) throw simdjson::simdjson_error(simdjson::EMPTY);
       simdjson::ondemand::document_reference doc = *it;
@@ -305,7 +328,8 @@ Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<Jso
       // the whole text (On-Demand in this simdjson misreads some scalar
       // documents and lets trailing content pass).
       simdjson::dom::parser dom;
-      builder.AddScalar(dom.parse(text->data(), text->size(), /*realloc_if_needed=*/false));
+      builder.AddScalar(
+          dom.parse(text->data(), text->size(), /*realloc_if_needed=*/false));
     }
   } catch (const simdjson::simdjson_error& e) {
     return Status::InvalidData(std::string("invalid JSON: ") + e.what());
@@ -318,13 +342,20 @@ Result<JsonTape> JsonTape::ParseConsuming(std::string* text, std::shared_ptr<Jso
 
 json JsonTape::ToJson(Index i) const {
   switch (kind(i)) {
-    case Kind::kNull: return json(nullptr);
-    case Kind::kFalse: return json(false);
-    case Kind::kTrue: return json(true);
-    case Kind::kInt64: return json(int64(i));
-    case Kind::kUint64: return json(uint64(i));
-    case Kind::kDouble: return json(number(i));
-    case Kind::kString: return json(std::string(string(i)));
+    case Kind::kNull:
+      return json(nullptr);
+    case Kind::kFalse:
+      return json(false);
+    case Kind::kTrue:
+      return json(true);
+    case Kind::kInt64:
+      return json(int64(i));
+    case Kind::kUint64:
+      return json(uint64(i));
+    case Kind::kDouble:
+      return json(number(i));
+    case Kind::kString:
+      return json(std::string(string(i)));
     case Kind::kArray: {
       json::array_t items;
       items.reserve(count(i));
@@ -342,20 +373,35 @@ json JsonTape::ToJson(Index i) const {
       }
       return json(std::move(members));
     }
-    case Kind::kKey: break;  // not a value: objects read their keys themselves
+    case Kind::kKey:
+      break;  // not a value: objects read their keys themselves
   }
   return json();
 }
 
 void JsonTape::AppendText(Index i, std::string* out) const {
   switch (kind(i)) {
-    case Kind::kNull: out->append("null"); return;
-    case Kind::kFalse: out->append("false"); return;
-    case Kind::kTrue: out->append("true"); return;
-    case Kind::kInt64: AppendJsonNumber(out, int64(i)); return;
-    case Kind::kUint64: AppendJsonNumber(out, uint64(i)); return;
-    case Kind::kDouble: AppendJsonNumber(out, number(i)); return;
-    case Kind::kString: AppendJsonString(out, string(i)); return;
+    case Kind::kNull:
+      out->append("null");
+      return;
+    case Kind::kFalse:
+      out->append("false");
+      return;
+    case Kind::kTrue:
+      out->append("true");
+      return;
+    case Kind::kInt64:
+      AppendJsonNumber(out, int64(i));
+      return;
+    case Kind::kUint64:
+      AppendJsonNumber(out, uint64(i));
+      return;
+    case Kind::kDouble:
+      AppendJsonNumber(out, number(i));
+      return;
+    case Kind::kString:
+      AppendJsonString(out, string(i));
+      return;
     default: {
       JsonWriter w(out);
       Write(i, &w);
@@ -366,13 +412,27 @@ void JsonTape::AppendText(Index i, std::string* out) const {
 
 void JsonTape::Write(Index i, JsonWriter* w) const {
   switch (kind(i)) {
-    case Kind::kNull: w->Raw("null"); return;
-    case Kind::kFalse: w->Raw("false"); return;
-    case Kind::kTrue: w->Raw("true"); return;
-    case Kind::kInt64: w->Int64(int64(i)); return;
-    case Kind::kUint64: w->Uint64(uint64(i)); return;
-    case Kind::kDouble: w->Double(number(i)); return;
-    case Kind::kString: w->String(string(i)); return;
+    case Kind::kNull:
+      w->Raw("null");
+      return;
+    case Kind::kFalse:
+      w->Raw("false");
+      return;
+    case Kind::kTrue:
+      w->Raw("true");
+      return;
+    case Kind::kInt64:
+      w->Int64(int64(i));
+      return;
+    case Kind::kUint64:
+      w->Uint64(uint64(i));
+      return;
+    case Kind::kDouble:
+      w->Double(number(i));
+      return;
+    case Kind::kString:
+      w->String(string(i));
+      return;
     case Kind::kArray: {
       w->Raw('[');
       for (Index item = first(i), end = next(i); item != end; item = next(item)) {
@@ -395,7 +455,8 @@ void JsonTape::Write(Index i, JsonWriter* w) const {
       w->Raw('}');
       return;
     }
-    case Kind::kKey: return;  // not a value: objects write their keys themselves
+    case Kind::kKey:
+      return;  // not a value: objects write their keys themselves
   }
 }
 

@@ -28,16 +28,15 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "lib/json/json_writer.h"
 #include "lib/base/status.h"
+#include "lib/json/json_writer.h"
 
 namespace twin {
 
@@ -60,7 +59,16 @@ class JsonKeys {
 class JsonTape {
  public:
   enum class Kind : uint8_t {
-    kNull, kFalse, kTrue, kInt64, kUint64, kDouble, kString, kKey, kArray, kObject
+    kNull,
+    kFalse,
+    kTrue,
+    kInt64,
+    kUint64,
+    kDouble,
+    kString,
+    kKey,
+    kArray,
+    kObject
   };
   // A value: the index of its first word.
   using Index = size_t;
@@ -71,7 +79,8 @@ class JsonTape {
   // the text: not JSON, or, among texts nlohmann accepts, integers beyond
   // 64 bits (callers that must accept exactly what nlohmann accepts fall
   // back to nlohmann then).
-  static Result<JsonTape> Parse(std::string_view text, std::shared_ptr<JsonKeys> keys = nullptr);
+  static Result<JsonTape> Parse(std::string_view text,
+                                std::shared_ptr<JsonKeys> keys = nullptr);
   // The same, and on success `*text` is freed as soon as simdjson is done
   // with it (on failure it is left as it was), so that a large document's
   // text and tape are not both held. With simdjson's padding (64 bytes) as
@@ -103,13 +112,17 @@ class JsonTape {
   // Any number as a double.
   double number(Index i) const {
     switch (kind(i)) {
-      case Kind::kInt64: return static_cast<double>(int64(i));
-      case Kind::kUint64: return static_cast<double>(uint64(i));
-      default: return Bits<double>(i + 1);
+      case Kind::kInt64:
+        return static_cast<double>(int64(i));
+      case Kind::kUint64:
+        return static_cast<double>(uint64(i));
+      default:
+        return Bits<double>(i + 1);
     }
   }
   std::string_view string(Index i) const {
-    return {reinterpret_cast<const char*>(&words_[i + 1]), static_cast<size_t>(payload(i))};
+    return {reinterpret_cast<const char*>(&words_[i + 1]),
+            static_cast<size_t>(payload(i))};
   }
   // An object's key (at the index of a kKey word), and its number.
   std::string_view key(Index i) const { return keys_->Name(payload(i)); }

@@ -1,9 +1,8 @@
 #include "lib/json/json_tape.h"
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <random>
-
-#include <catch2/catch.hpp>
 
 #include "lib/testing/random_json.h"
 
@@ -18,8 +17,10 @@ using nlohmann::json;
 // to nlohmann for those.
 bool IsAboutANumber(const Status& status) {
   std::string message = status.message();
-  for (char& c : message) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return message.find("number") != std::string::npos || message.find("integer") != std::string::npos;
+  for (char& c : message)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return message.find("number") != std::string::npos ||
+         message.find("integer") != std::string::npos;
 }
 
 TEST_CASE("a tape holds what nlohmann reads, and writes the same text") {
@@ -37,7 +38,8 @@ TEST_CASE("a tape holds what nlohmann reads, and writes the same text") {
 }
 
 TEST_CASE("members in any order and repeated keys are held canonically") {
-  const JsonTape tape = JsonTape::Parse(R"({"b":1,"a":{"y":1,"x":[2,{"d":0,"c":1}]},"b":3})").value();
+  const JsonTape tape =
+      JsonTape::Parse(R"({"b":1,"a":{"y":1,"x":[2,{"d":0,"c":1}]},"b":3})").value();
   std::string text;
   tape.AppendText(JsonTape::kRoot, &text);
   CHECK(text == R"({"a":{"x":[2,{"c":1,"d":0}],"y":1},"b":3})");
@@ -47,7 +49,8 @@ TEST_CASE("members in any order and repeated keys are held canonically") {
 TEST_CASE("equal values are identical runs of words across tapes sharing keys") {
   auto keys = std::make_shared<JsonKeys>();
   const JsonTape a = JsonTape::Parse(R"([{"x":1,"s":"t"},{"y":[1,2]}])", keys).value();
-  const JsonTape b = JsonTape::Parse(R"({"k":[{"y":[1,2]},{"s":"t","x":1}]})", keys).value();
+  const JsonTape b =
+      JsonTape::Parse(R"({"k":[{"y":[1,2]},{"s":"t","x":1}]})", keys).value();
   const JsonTape::Index a0 = a.first(JsonTape::kRoot), a1 = a.next(a0);
   const JsonTape::Index bk = b.first(JsonTape::kRoot), barray = b.next(bk);
   const JsonTape::Index b0 = b.first(barray), b1 = b.next(b0);
@@ -80,8 +83,9 @@ TEST_CASE("a tape refuses what nlohmann refuses, whatever the damage") {
 }
 
 TEST_CASE("trailing content and empty texts are refused") {
-  for (const char* text : {"", "   ", "[1] 2", "{\"a\":1}{\"b\":2}", "[1]]", "1 2", "{} x", "[1,]",
-                           "{\"a\" 1}", "[1 2]", "nul", "tru", "\"abc", "{\"a\":1"}) {
+  for (const char* text :
+       {"", "   ", "[1] 2", "{\"a\":1}{\"b\":2}", "[1]]", "1 2", "{} x", "[1,]",
+        "{\"a\" 1}", "[1 2]", "nul", "tru", "\"abc", "{\"a\":1"}) {
     INFO(text);
     CHECK(JsonTape::Parse(text).status().code() == StatusCode::kInvalidData);
   }

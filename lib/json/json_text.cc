@@ -30,7 +30,8 @@ size_t SkipValue(std::string_view t, size_t i) {
   if (i >= t.size()) return t.size();
   if (t[i] == '"') return SkipString(t, i);
   if (t[i] != '{' && t[i] != '[') {
-    while (i < t.size() && !IsSpace(t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']') ++i;
+    while (i < t.size() && !IsSpace(t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']')
+      ++i;
     return i;
   }
   size_t depth = 0;
@@ -49,7 +50,8 @@ size_t SkipValue(std::string_view t, size_t i) {
 
 }  // namespace
 
-std::optional<std::string_view> MemberText(std::string_view object, std::string_view key) {
+std::optional<std::string_view> MemberText(std::string_view object,
+                                           std::string_view key) {
   std::optional<std::string_view> found;
   size_t i = SkipSpace(object, 0);
   if (i >= object.size() || object[i] != '{') return found;

@@ -41,13 +41,27 @@ void JsonWriter::String(std::string_view text) {
     n = 0;
     p[n++] = '\\';
     switch (c) {
-      case '"': p[n++] = '"'; break;
-      case '\\': p[n++] = '\\'; break;
-      case '\b': p[n++] = 'b'; break;
-      case '\f': p[n++] = 'f'; break;
-      case '\n': p[n++] = 'n'; break;
-      case '\r': p[n++] = 'r'; break;
-      case '\t': p[n++] = 't'; break;
+      case '"':
+        p[n++] = '"';
+        break;
+      case '\\':
+        p[n++] = '\\';
+        break;
+      case '\b':
+        p[n++] = 'b';
+        break;
+      case '\f':
+        p[n++] = 'f';
+        break;
+      case '\n':
+        p[n++] = 'n';
+        break;
+      case '\r':
+        p[n++] = 'r';
+        break;
+      case '\t':
+        p[n++] = 't';
+        break;
       default:
         p[n++] = 'u';
         p[n++] = '0';

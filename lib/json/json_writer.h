@@ -10,10 +10,9 @@
 #define TWIN_LIB_JSON_WRITER_H_
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace twin {
 
@@ -33,7 +32,10 @@ class JsonWriter {
   void Int64(int64_t i);
   void Uint64(uint64_t u);
   void Double(double d);  // shortest round-trip form; null if not finite
-  void Raw(char c) { *Reserve(1) = c; ++len_; }
+  void Raw(char c) {
+    *Reserve(1) = c;
+    ++len_;
+  }
   void Raw(std::string_view text) {
     std::memcpy(Reserve(text.size()), text.data(), text.size());
     len_ += text.size();

@@ -1,10 +1,9 @@
 #include "lib/json/json_writer.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <catch2/catch.hpp>
 
 #include "lib/testing/random_json.h"
 
@@ -41,8 +40,7 @@ TEST_CASE("strings escape only what JSON requires and keep UTF-8 as is") {
 }
 
 TEST_CASE("the writer agrees with nlohmann's reader on a round trip") {
-  json v = json::parse(
-      R"({"s":"x\u0000y","n":[1,-2,3.5,1e-9],"o":{"k":[{"a":null}]}})");
+  json v = json::parse(R"({"s":"x\u0000y","n":[1,-2,3.5,1e-9],"o":{"k":[{"a":null}]}})");
   CHECK(json::parse(ToJsonText(v)) == v);
 }
 

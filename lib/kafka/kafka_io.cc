@@ -21,7 +21,8 @@ class DeliveryReport : public RdKafka::DeliveryReportCb {
     if (message.err() == RdKafka::ERR_NO_ERROR) {
       ++delivered;
     } else if (first_error.empty()) {
-      first_error = "delivery to " + message.topic_name() + " failed: " + message.errstr();
+      first_error =
+          "delivery to " + message.topic_name() + " failed: " + message.errstr();
     }
   }
   uint64_t delivered = 0;
@@ -57,7 +58,8 @@ bool IsSecretProperty(std::string_view key) {
 
 Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("Kafka config file '" + path + "': cannot be read");
+  if (!in)
+    return Status::InvalidArgument("Kafka config file '" + path + "': cannot be read");
   KafkaProperties properties;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -79,9 +81,9 @@ Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path) {
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return Status::InvalidArgument("-X expects key=value, got '" +
-                                   (IsSecretProperty(text) ? std::string("(a secret)") : text) +
-                                   "'");
+    return Status::InvalidArgument(
+        "-X expects key=value, got '" +
+        (IsSecretProperty(text) ? std::string("(a secret)") : text) + "'");
   }
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
 }
@@ -97,7 +99,8 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
   DeliveryReport report;
   std::string error;
   conf->set("dr_cb", &report, error);
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(conf.get(), error));
   if (!producer) return Status::Unavailable("Kafka producer: " + error);
 
   const auto start = Clock::now();
@@ -121,7 +124,8 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
                       std::chrono::duration<double>(sent / options.rate)));
     }
     RdKafka::Headers* headers = RdKafka::Headers::create();
-    for (const auto& [name, value] : r.headers) headers->add(name, value.data(), value.size());
+    for (const auto& [name, value] : r.headers)
+      headers->add(name, value.data(), value.size());
     while (true) {
       const RdKafka::ErrorCode err = producer->produce(
           r.topic, r.partition >= 0 ? r.partition : RdKafka::Topic::PARTITION_UA,
@@ -131,7 +135,8 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
       if (err == RdKafka::ERR_NO_ERROR) break;  // the producer owns headers now
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
-        return Status::Unavailable("produce to " + r.topic + ": " + RdKafka::err2str(err));
+        return Status::Unavailable("produce to " + r.topic + ": " +
+                                   RdKafka::err2str(err));
       }
       producer->poll(100);  // wait for room in the queue
     }
@@ -150,13 +155,15 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
   return status;
 }
 
-std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle, const std::string& topic,
+std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle,
+                                               const std::string& topic,
                                                const std::string& name, int timeout_ms) {
   rd_kafka_t* rk = handle->c_ptr();
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   rd_kafka_ConfigResource_t* resource =
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  rd_kafka_AdminOptions_t* options =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
   char error[256];
   rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, error, sizeof error);
   rd_kafka_DescribeConfigs(rk, &resource, 1, options, queue);
@@ -172,7 +179,8 @@ std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle, const st
     for (size_t i = 0; i < n && !value; ++i) {
       if (rd_kafka_ConfigResource_error(results[i])) continue;
       size_t count = 0;
-      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(results[i], &count);
+      const rd_kafka_ConfigEntry_t** entries =
+          rd_kafka_ConfigResource_configs(results[i], &count);
       for (size_t j = 0; j < count; ++j) {
         const char* value_text = rd_kafka_ConfigEntry_value(entries[j]);
         if (name == rd_kafka_ConfigEntry_name(entries[j]) && value_text) {

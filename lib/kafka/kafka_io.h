@@ -15,13 +15,13 @@
 #include <utility>
 #include <vector>
 
-#include "lib/kafka/record_source.h"
 #include "lib/base/status.h"
+#include "lib/kafka/record_source.h"
 
 namespace RdKafka {
 class Conf;
 class Handle;
-}
+}  // namespace RdKafka
 
 namespace twin {
 
@@ -36,8 +36,8 @@ using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 // A librdkafka global configuration: bootstrap.servers and client.id from
 // `settings`, then `defaults`, then the -X properties, which override both.
 // InvalidArgument names a property librdkafka refuses.
-Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settings,
-                                                     const KafkaProperties& defaults = {});
+Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
+    const KafkaSettings& settings, const KafkaProperties& defaults = {});
 
 // Whether a librdkafka property holds a secret (sasl.password,
 // ssl.key.password, ...): its value is never put in an error or a log.
@@ -70,7 +70,8 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
 // does not answer within `timeout_ms` or has no such config (librdkafka's
 // mock cluster has no DescribeConfigs at all). For error messages that name
 // a limit (max.message.bytes), so best effort by design.
-std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle, const std::string& topic,
+std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle,
+                                               const std::string& topic,
                                                const std::string& name, int timeout_ms);
 
 }  // namespace twin

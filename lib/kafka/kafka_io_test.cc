@@ -1,9 +1,7 @@
-#include "lib/kafka/kafka_source.h"
-
+#include <catch2/catch.hpp>
 #include <sstream>
 
-#include <catch2/catch.hpp>
-
+#include "lib/kafka/kafka_source.h"
 #include "lib/kafka/mock_broker.h"
 
 namespace twin {
@@ -16,7 +14,8 @@ std::vector<Record> Captured(const std::string& text) {
   return out;
 }
 
-TEST_CASE("produce then capture round-trips keys, headers, timestamps, partitions, bytes") {
+TEST_CASE(
+    "produce then capture round-trips keys, headers, timestamps, partitions, bytes") {
   auto broker = MockBroker::Start({});
   REQUIRE(broker.ok());
   KafkaSettings settings;
@@ -29,7 +28,8 @@ TEST_CASE("produce then capture round-trips keys, headers, timestamps, partition
     r.timestamp_ms = 1765188000000 + i;
     if (i % 3) r.key = "key-" + std::to_string(i);
     if (i % 5 == 0) r.headers = {{"source", "test"}, {"n", std::to_string(i)}};
-    r.value = i == 7 ? std::string("\xff\x00not json", 10) : R"({"busId":"b)" + std::to_string(i) + "\"}";
+    r.value = i == 7 ? std::string("\xff\x00not json", 10)
+                     : R"({"busId":"b)" + std::to_string(i) + "\"}";
     records.push_back(r);
   }
   std::string ndjson;
@@ -66,7 +66,9 @@ TEST_CASE("capture skips by timestamp where the broker cannot look offsets up by
   std::string ndjson;
   for (int i = 0; i < 10; ++i) {
     ndjson += R"({"topic":"transport.gps","partition":0,"timestamp":)" +
-              std::to_string(1000 + i) + R"(,"value":"x"})" "\n";
+              std::to_string(1000 + i) +
+              R"(,"value":"x"})"
+              "\n";
   }
   std::istringstream in(ndjson);
   NdjsonRecordSource source(&in, "test");
@@ -87,7 +89,9 @@ void ProduceGps(const KafkaSettings& settings, int count, int first) {
   std::string ndjson;
   for (int i = 0; i < count; ++i) {
     ndjson += R"({"topic":"transport.gps","partition":0,"timestamp":)" +
-              std::to_string(first + i) + R"(,"value":{"busId":"b"}})" "\n";
+              std::to_string(first + i) +
+              R"(,"value":{"busId":"b"}})"
+              "\n";
   }
   std::istringstream in(ndjson);
   NdjsonRecordSource source(&in, "test");
@@ -136,7 +140,8 @@ TEST_CASE("an unreachable broker is a clear error, not a hang") {
   KafkaSettings settings;
   settings.brokers = "127.0.0.1:1";
   settings.properties = {{"message.timeout.ms", "2000"}};
-  std::istringstream in(R"({"topic":"transport.gps","value":"x"})" "\n");
+  std::istringstream in(R"({"topic":"transport.gps","value":"x"})"
+                        "\n");
   NdjsonRecordSource source(&in, "test");
   uint64_t produced = 0;
   Status status = ProduceRecords(&source, settings, {}, nullptr, &produced);

@@ -34,14 +34,14 @@ bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms,
     times.list.push_back(
         RdKafka::TopicPartition::create(tp->topic(), tp->partition(), start_ms));
   }
-  if (consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) != RdKafka::ERR_NO_ERROR) {
+  if (consumer->offsetsForTimes(times.list, kMetadataTimeoutMs) !=
+      RdKafka::ERR_NO_ERROR) {
     return false;
   }
-  const bool any_found = std::any_of(times.list.begin(), times.list.end(),
-                                     [](const RdKafka::TopicPartition* tp) {
-                                       return tp->err() == RdKafka::ERR_NO_ERROR &&
-                                              tp->offset() >= 0;
-                                     });
+  const bool any_found = std::any_of(
+      times.list.begin(), times.list.end(), [](const RdKafka::TopicPartition* tp) {
+        return tp->err() == RdKafka::ERR_NO_ERROR && tp->offset() >= 0;
+      });
   if (!any_found) return false;
   for (size_t i = 0; i < times.list.size(); ++i) {
     RdKafka::TopicPartition* tp = (*assignment)[i];
@@ -117,14 +117,16 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
         continue;
       }
       if (t->err() != RdKafka::ERR_NO_ERROR) {
-        return Status::Unavailable("metadata of topic '" + topic + "': " +
-                                   RdKafka::err2str(t->err()));
+        return Status::Unavailable("metadata of topic '" + topic +
+                                   "': " + RdKafka::err2str(t->err()));
       }
       for (const RdKafka::PartitionMetadata* p : *t->partitions()) {
         int64_t low = 0, high = 0;
         if (consumer->query_watermark_offsets(topic, p->id(), &low, &high,
-                                              kMetadataTimeoutMs) != RdKafka::ERR_NO_ERROR) {
-          return Status::Unavailable("offsets of '" + topic + "' from " + settings.brokers);
+                                              kMetadataTimeoutMs) !=
+            RdKafka::ERR_NO_ERROR) {
+          return Status::Unavailable("offsets of '" + topic + "' from " +
+                                     settings.brokers);
         }
         if (high <= low) continue;  // empty
         source->end_[{topic, p->id()}] = high;
@@ -142,20 +144,24 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
       continue;
     }
     if (start->second < tp->offset()) {
-      spdlog::warn("{}[{}]: the messages from offset {} to {} are gone (retention): the "
-                   "rebuild cannot include them", tp->topic(), tp->partition(), start->second,
-                   tp->offset());
+      spdlog::warn(
+          "{}[{}]: the messages from offset {} to {} are gone (retention): the "
+          "rebuild cannot include them",
+          tp->topic(), tp->partition(), start->second, tp->offset());
     } else {
       tp->set_offset(start->second);
     }
   }
   if (options.start_ms && !by_time.empty()) {
     if (SeekToTime(consumer, *options.start_ms, source->end_, &by_time)) {
-      spdlog::info("looked offsets up by time: starting each partition at its first message "
-                   "from {} ms", *options.start_ms);
+      spdlog::info(
+          "looked offsets up by time: starting each partition at its first message "
+          "from {} ms",
+          *options.start_ms);
     } else {
-      spdlog::info("the broker cannot look offsets up by time: reading from the earliest "
-                   "offset and skipping by message timestamp");
+      spdlog::info(
+          "the broker cannot look offsets up by time: reading from the earliest "
+          "offset and skipping by message timestamp");
     }
   }
   // Partitions whose start is already at their end have nothing to read.
@@ -194,10 +200,9 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
       if (watch_->down_since &&
           std::chrono::steady_clock::now() - *watch_->down_since >
               std::chrono::milliseconds(options_.broker_down_timeout_ms)) {
-        return Status::Unavailable("reading Kafka: every broker of " + brokers_ +
-                                   " has been down for " +
-                                   std::to_string(options_.broker_down_timeout_ms / 1000) +
-                                   " s");
+        return Status::Unavailable(
+            "reading Kafka: every broker of " + brokers_ + " has been down for " +
+            std::to_string(options_.broker_down_timeout_ms / 1000) + " s");
       }
       continue;
     }
@@ -244,7 +249,8 @@ Result<std::optional<Record>> KafkaRecordSource::Next() {
 }
 
 Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
-                      std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured) {
+                      std::ostream& out, const std::atomic<bool>* stop,
+                      uint64_t* captured) {
   *captured = 0;
   KafkaReadOptions read;
   read.topics = options.topics;

@@ -37,10 +37,10 @@
 #include <utility>
 #include <vector>
 
-#include "lib/kafka/kafka_io.h"
-#include "lib/city/positions.h"
-#include "lib/kafka/rebuild.h"
 #include "lib/base/status.h"
+#include "lib/city/positions.h"
+#include "lib/kafka/kafka_io.h"
+#include "lib/kafka/rebuild.h"
 
 namespace RdKafka {
 class KafkaConsumer;
@@ -54,7 +54,7 @@ struct KafkaReadOptions {
   // Partitions that start at exactly this offset instead (a base snapshot's
   // positions); start_ms applies to the others.
   Positions start_offsets;
-  bool with_headers = true;         // false: leave Record::headers empty (faster)
+  bool with_headers = true;  // false: leave Record::headers empty (faster)
   int broker_down_timeout_ms = 10000;
 };
 
@@ -97,7 +97,8 @@ struct CaptureOptions {
 // end offsets they had at the start, to `out` as NDJSON records; *captured
 // counts them.
 Status CaptureRecords(const KafkaSettings& settings, const CaptureOptions& options,
-                      std::ostream& out, const std::atomic<bool>* stop, uint64_t* captured);
+                      std::ostream& out, const std::atomic<bool>* stop,
+                      uint64_t* captured);
 
 }  // namespace twin
 

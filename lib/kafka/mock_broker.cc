@@ -25,10 +25,11 @@ Result<std::unique_ptr<MockBroker>> MockBroker::Start(const Options& options) {
     return Status::Internal(std::string("mock broker: ") + error);
   }
   broker->cluster_ = rd_kafka_mock_cluster_new(broker->handle_, options.brokers);
-  if (broker->cluster_ == nullptr) return Status::Unavailable("mock broker: cannot start");
+  if (broker->cluster_ == nullptr)
+    return Status::Unavailable("mock broker: cannot start");
   for (const std::string& topic : options.topics) {
-    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-        broker->cluster_, topic.c_str(), options.partitions, 1);
+    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(broker->cluster_, topic.c_str(),
+                                                         options.partitions, 1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::Internal("mock broker: cannot create topic '" + topic +
                               "': " + rd_kafka_err2str(err));

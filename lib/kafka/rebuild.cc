@@ -24,8 +24,8 @@ ApplyResult RecordApplier::Apply(std::string_view topic, std::string_view value,
 }
 
 Status Rebuild(RecordSource* source, const RebuildOptions& options,
-               const std::atomic<bool>* stop, CityState* state,
-               OutcomeCounts* counts, Positions* positions) {
+               const std::atomic<bool>* stop, CityState* state, OutcomeCounts* counts,
+               Positions* positions) {
   RecordApplier applier(state, options.rules);
   OutcomeCounts skipped;  // records outside the time window
   uint64_t seen = 0;
@@ -42,8 +42,8 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
     }
     if (!next->has_value()) break;
     const Record& record = **next;
-    const bool placed =
-        record.partition >= 0 && record.offset >= 0 && TopicFromName(record.topic).has_value();
+    const bool placed = record.partition >= 0 && record.offset >= 0 &&
+                        TopicFromName(record.topic).has_value();
     auto resume = placed ? options.resume.find({record.topic, record.partition})
                          : options.resume.end();
     const bool resumed = resume != options.resume.end();

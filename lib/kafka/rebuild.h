@@ -1,8 +1,8 @@
 // Rebuilding a city state from a stream of recorded messages: the offline
 // path through exactly the rules twin-ingest applies.
 //
-// Rebuild reads a RecordSource (record_source.h) and applies each record whose topic is an input topic and
-// whose timestamp lies in the window, counting every outcome. Not
+// Rebuild reads a RecordSource (record_source.h) and applies each record whose topic is
+// an input topic and whose timestamp lies in the window, counting every outcome. Not
 // synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_REBUILD_H_
 #define TWIN_LIB_REBUILD_H_
@@ -13,13 +13,13 @@
 #include <optional>
 #include <string>
 
+#include "lib/base/status.h"
 #include "lib/city/city_state.h"
 #include "lib/city/outcome_counts.h"
 #include "lib/city/positions.h"
+#include "lib/city/update_rules.h"
 #include "lib/kafka/record.h"
 #include "lib/kafka/record_source.h"
-#include "lib/base/status.h"
-#include "lib/city/update_rules.h"
 
 namespace twin {
 
@@ -31,8 +31,7 @@ class RecordApplier {
 
   // Applies one record. Records of other topics count as ignored.
   ApplyResult Apply(const Record& record);
-  ApplyResult Apply(std::string_view topic, std::string_view value,
-                    int64_t timestamp_ms);
+  ApplyResult Apply(std::string_view topic, std::string_view value, int64_t timestamp_ms);
 
   const OutcomeCounts& counts() const { return counts_; }
 
@@ -65,8 +64,8 @@ struct RebuildOptions {
 // `positions`, notes the position of every input-topic record that names
 // its partition and offset (NotePosition), applied or not.
 Status Rebuild(RecordSource* source, const RebuildOptions& options,
-               const std::atomic<bool>* stop, CityState* state,
-               OutcomeCounts* counts, Positions* positions = nullptr);
+               const std::atomic<bool>* stop, CityState* state, OutcomeCounts* counts,
+               Positions* positions = nullptr);
 
 }  // namespace twin
 

@@ -1,8 +1,7 @@
 #include "lib/kafka/rebuild.h"
 
-#include <sstream>
-
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "lib/city/state_document.h"
 
@@ -21,11 +20,15 @@ TEST_CASE("rebuild applies input topics and counts every outcome") {
   CityState state;
   OutcomeCounts counts;
   const std::string input =
-      R"({"topic":"transport.gps","timestamp":1000,"value":{"busId":"b1","speed":1}})" "\n"
+      R"({"topic":"transport.gps","timestamp":1000,"value":{"busId":"b1","speed":1}})"
       "\n"
-      R"({"topic":"transport.gps","timestamp":500,"value":{"busId":"b1","speed":0}})" "\n"
-      R"({"topic":"transport.gps","timestamp":2000,"value":"{oops"})" "\n"
-      R"({"topic":"state.full","timestamp":2000,"value":{}})" "\n";
+      "\n"
+      R"({"topic":"transport.gps","timestamp":500,"value":{"busId":"b1","speed":0}})"
+      "\n"
+      R"({"topic":"transport.gps","timestamp":2000,"value":"{oops"})"
+      "\n"
+      R"({"topic":"state.full","timestamp":2000,"value":{}})"
+      "\n";
   REQUIRE(RebuildText(input, {}, &state, &counts).ok());
   CHECK(counts.applied == 1);
   CHECK(counts.stale == 1);
@@ -44,9 +47,12 @@ TEST_CASE("the time window skips messages outside it") {
   options.from_ms = 1000;
   options.to_ms = 2000;
   const std::string input =
-      R"({"topic":"transport.gps","timestamp":999,"value":{"busId":"early"}})" "\n"
-      R"({"topic":"transport.gps","timestamp":1500,"value":{"busId":"inside"}})" "\n"
-      R"({"topic":"transport.gps","timestamp":2001,"value":{"busId":"late"}})" "\n";
+      R"({"topic":"transport.gps","timestamp":999,"value":{"busId":"early"}})"
+      "\n"
+      R"({"topic":"transport.gps","timestamp":1500,"value":{"busId":"inside"}})"
+      "\n"
+      R"({"topic":"transport.gps","timestamp":2001,"value":{"busId":"late"}})"
+      "\n";
   REQUIRE(RebuildText(input, options, &state, &counts).ok());
   CHECK(counts.skipped == 2);
   CHECK(state.CityEntities(EntityKind::kBus).size() == 1);
@@ -56,9 +62,10 @@ TEST_CASE("the time window skips messages outside it") {
 TEST_CASE("a malformed recording line stops the rebuild and names the line") {
   CityState state;
   OutcomeCounts counts;
-  Status status = RebuildText(
-      R"({"topic":"transport.gps","timestamp":1,"value":{"busId":"b"}})" "\n{broken\n",
-      {}, &state, &counts);
+  Status status =
+      RebuildText(R"({"topic":"transport.gps","timestamp":1,"value":{"busId":"b"}})"
+                  "\n{broken\n",
+                  {}, &state, &counts);
   CHECK(status.code() == StatusCode::kInvalidData);
   CHECK(status.message() == "input.ndjson:2: not a JSON line");
 }
@@ -67,9 +74,10 @@ TEST_CASE("a set stop flag cancels the rebuild") {
   CityState state;
   OutcomeCounts counts;
   std::atomic<bool> stop{true};
-  Status status = RebuildText(
-      R"({"topic":"transport.gps","timestamp":1,"value":{"busId":"b"}})" "\n", {}, &state,
-      &counts, &stop);
+  Status status =
+      RebuildText(R"({"topic":"transport.gps","timestamp":1,"value":{"busId":"b"}})"
+                  "\n",
+                  {}, &state, &counts, &stop);
   CHECK(status.code() == StatusCode::kCancelled);
   CHECK(counts.total() == 0);
 }

@@ -1,15 +1,14 @@
 #include "lib/kafka/record.h"
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "lib/base/timestamp.h"
+#include "lib/city/state_document.h"
 #include "lib/json/json_parse.h"
 #include "lib/json/json_text.h"
 #include "lib/json/json_writer.h"
-#include "lib/city/state_document.h"
-#include "lib/base/timestamp.h"
 
 namespace twin {
 namespace {
@@ -24,8 +23,8 @@ std::string EncodeBase64(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) |
-                       uint8_t(in[i + 2]);
+    const uint32_t n =
+        (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
     for (int shift : {18, 12, 6, 0}) out.push_back(kBase64[(n >> shift) & 63]);
   }
   if (i < in.size()) {
@@ -108,11 +107,21 @@ bool IsValidUtf8(std::string_view s) {
     const uint8_t c = uint8_t(s[i]);
     int extra;
     uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xe0) == 0xc0) { extra = 1; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { extra = 2; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { extra = 3; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + extra >= s.size()) return false;
     for (int k = 1; k <= extra; ++k) {
       const uint8_t cc = uint8_t(s[i + k]);
@@ -137,7 +146,8 @@ Result<Record> ParseRecord(std::string_view line) {
   if (!j.is_object()) return Status::InvalidData("expected a JSON object");
   Record record;
   auto topic = j.find("topic");
-  if (topic == j.end() || !topic->is_string() || topic->get_ref<const std::string&>().empty()) {
+  if (topic == j.end() || !topic->is_string() ||
+      topic->get_ref<const std::string&>().empty()) {
     return Status::InvalidData("\"topic\": expected a non-empty string");
   }
   record.topic = topic->get<std::string>();
@@ -163,10 +173,12 @@ Result<Record> ParseRecord(std::string_view line) {
     }
     // Kafka carries no time before 1970; -1 is "unknown" (found by record_fuzz:
     // a negative timestamp was accepted, then left out when written back).
-    if (record.timestamp_ms < -1) return Status::InvalidData("\"timestamp\": before 1970");
+    if (record.timestamp_ms < -1)
+      return Status::InvalidData("\"timestamp\": before 1970");
   }
   if (auto it = j.find("key"); it != j.end() && !it->is_null()) {
-    if (!it->is_string()) return Status::InvalidData("\"key\": expected a string or null");
+    if (!it->is_string())
+      return Status::InvalidData("\"key\": expected a string or null");
     record.key = it->get<std::string>();
   } else if (auto it64 = j.find("keyBase64"); it64 != j.end() && it64->is_string()) {
     record.key = DecodeBase64(it64->get<std::string>());

@@ -27,17 +27,17 @@ namespace twin {
 
 struct Record {
   std::string topic;
-  int32_t partition = -1;    // -1: unknown / let the producer choose
-  int64_t offset = -1;       // -1: unknown
-  int64_t timestamp_ms = -1; // -1: unknown
+  int32_t partition = -1;     // -1: unknown / let the producer choose
+  int64_t offset = -1;        // -1: unknown
+  int64_t timestamp_ms = -1;  // -1: unknown
   std::optional<std::string> key;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string value;  // payload bytes
 
   friend bool operator==(const Record& a, const Record& b) {
-    return a.topic == b.topic && a.partition == b.partition &&
-           a.offset == b.offset && a.timestamp_ms == b.timestamp_ms &&
-           a.key == b.key && a.headers == b.headers && a.value == b.value;
+    return a.topic == b.topic && a.partition == b.partition && a.offset == b.offset &&
+           a.timestamp_ms == b.timestamp_ms && a.key == b.key && a.headers == b.headers &&
+           a.value == b.value;
   }
 };
 

@@ -7,14 +7,16 @@
 
 namespace twin {
 
-std::string IncrementalEventData(const CityState& state, const ChangeLog& log, uint64_t sequence,
-                                 uint64_t previous_sequence, const std::string& timestamp) {
+std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
+                                 uint64_t sequence, uint64_t previous_sequence,
+                                 const std::string& timestamp) {
   // Kinds in a fixed order, so that equal changes give equal text.
   std::map<EntityKind, std::vector<std::pair<const std::string*, const Json*>>> by_kind;
-  log.ForEachEntity([&](const std::string& district, EntityKind kind, const std::string& id) {
-    const Json* value = state.Find(EntityRef{kind, district, id});
-    if (value) by_kind[kind].emplace_back(&district, value);
-  });
+  log.ForEachEntity(
+      [&](const std::string& district, EntityKind kind, const std::string& id) {
+        const Json* value = state.Find(EntityRef{kind, district, id});
+        if (value) by_kind[kind].emplace_back(&district, value);
+      });
   std::string out;
   {
     JsonWriter w(&out);

@@ -21,8 +21,9 @@
 namespace twin {
 
 // `state`: the current state S(k); `log`: what changed since S(k-1).
-std::string IncrementalEventData(const CityState& state, const ChangeLog& log, uint64_t sequence,
-                                 uint64_t previous_sequence, const std::string& timestamp);
+std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
+                                 uint64_t sequence, uint64_t previous_sequence,
+                                 const std::string& timestamp);
 
 // The data of a "full" event: {"sequence":k,"timestamp":T,"reread":true}.
 // Also what an "incremental" event carries when it was not built (no

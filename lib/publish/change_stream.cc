@@ -15,7 +15,8 @@ std::string SseEvent(uint64_t id, const std::string& name, const std::string& da
   return out;
 }
 
-std::optional<std::string> ChangeStream::Subscription::Next(std::chrono::milliseconds wait) {
+std::optional<std::string> ChangeStream::Subscription::Next(
+    std::chrono::milliseconds wait) {
   std::unique_lock<std::mutex> lock(mutex_);
   ready_.wait_for(lock, wait, [this] { return !queue_.empty() || dropped_ || closed_; });
   if (dropped_ || (closed_ && queue_.empty())) return std::nullopt;
@@ -52,11 +53,13 @@ std::shared_ptr<ChangeStream::Subscription> ChangeStream::Subscribe(
 
 void ChangeStream::Unsubscribe(const std::shared_ptr<Subscription>& subscription) {
   std::lock_guard<std::mutex> lock(mutex_);
-  subscriptions_.erase(std::remove(subscriptions_.begin(), subscriptions_.end(), subscription),
-                       subscriptions_.end());
+  subscriptions_.erase(
+      std::remove(subscriptions_.begin(), subscriptions_.end(), subscription),
+      subscriptions_.end());
 }
 
-void ChangeStream::Publish(uint64_t sequence, const std::string& name, const std::string& data) {
+void ChangeStream::Publish(uint64_t sequence, const std::string& name,
+                           const std::string& data) {
   const std::string event = SseEvent(sequence, name, data);
   std::lock_guard<std::mutex> lock(mutex_);
   sequence_ = sequence;
@@ -68,7 +71,8 @@ void ChangeStream::Publish(uint64_t sequence, const std::string& name, const std
       std::lock_guard<std::mutex> sub_lock(s.mutex_);
       // One event always queues, however large: a client that keeps up is
       // never dropped for the size of a tick.
-      if (!s.queue_.empty() && s.queued_bytes_ + event.size() > options_.max_queued_bytes) {
+      if (!s.queue_.empty() &&
+          s.queued_bytes_ + event.size() > options_.max_queued_bytes) {
         s.dropped_ = true;
         s.queue_.clear();
         s.queued_bytes_ = 0;

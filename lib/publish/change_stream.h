@@ -28,7 +28,7 @@
 namespace twin {
 
 struct ChangeStreamOptions {
-  size_t max_clients = 8;                   // past it, Subscribe() refuses
+  size_t max_clients = 8;                     // past it, Subscribe() refuses
   size_t max_queued_bytes = 8 * 1024 * 1024;  // per client, before it is dropped
 };
 

@@ -1,7 +1,6 @@
 #include "lib/publish/change_stream.h"
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 namespace twin {
@@ -26,10 +25,13 @@ TEST_CASE("A reconnecting client is told whether it missed a document") {
   ChangeStream stream;
   stream.Publish(5, "incremental", "{}");
   stream.Publish(6, "incremental", "{}");
-  CHECK(stream.Subscribe(6)->Next(milliseconds(0))->find("\"missed\":false") != std::string::npos);
-  CHECK(stream.Subscribe(5)->Next(milliseconds(0))->find("\"missed\":true") != std::string::npos);
+  CHECK(stream.Subscribe(6)->Next(milliseconds(0))->find("\"missed\":false") !=
+        std::string::npos);
+  CHECK(stream.Subscribe(5)->Next(milliseconds(0))->find("\"missed\":true") !=
+        std::string::npos);
   // A sequence from before a restart that counted again is missed too.
-  CHECK(stream.Subscribe(900)->Next(milliseconds(0))->find("\"missed\":true") != std::string::npos);
+  CHECK(stream.Subscribe(900)->Next(milliseconds(0))->find("\"missed\":true") !=
+        std::string::npos);
 }
 
 TEST_CASE("Before the first publish, a client that has a sequence missed something") {
@@ -61,7 +63,8 @@ TEST_CASE("Next waits for an event and says so with an empty string when none ca
   std::thread publisher([&] { stream.Publish(1, "full", "{}"); });
   std::optional<std::string> got;
   // Bounded: the event arrives well within this, or the check fails.
-  for (int i = 0; i < 100 && (!got || got->empty()); ++i) got = client->Next(milliseconds(100));
+  for (int i = 0; i < 100 && (!got || got->empty()); ++i)
+    got = client->Next(milliseconds(100));
   publisher.join();
   CHECK(got == "id: 1\nevent: full\ndata: {}\n\n");
 }

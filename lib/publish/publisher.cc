@@ -6,15 +6,15 @@
 #include <chrono>
 #include <thread>
 
-#include "lib/publish/change_event.h"
+#include "lib/base/timestamp.h"
+#include "lib/city/state_document.h"
 #include "lib/http/http_server.h"
+#include "lib/http/prometheus.h"
 #include "lib/json/json_diff.h"
 #include "lib/json/json_writer.h"
-#include "lib/http/prometheus.h"
+#include "lib/publish/change_event.h"
 #include "lib/publish/sequencer.h"
 #include "lib/publish/state_delta.h"
-#include "lib/city/state_document.h"
-#include "lib/base/timestamp.h"
 
 namespace twin {
 
@@ -31,8 +31,8 @@ std::string PublishMetrics::ToPrometheus() const {
          store_has_city);
   metric("twin_publish_incremental_total", "state.incremental messages acknowledged.",
          "counter", incremental);
-  metric("twin_publish_failures_total", "Publishes the broker refused or lost.", "counter",
-         failures);
+  metric("twin_publish_failures_total", "Publishes the broker refused or lost.",
+         "counter", failures);
   metric("twin_publish_reloads_total", "Whole-state reads after the change feed said so.",
          "counter", reloads);
   metric("twin_publish_unreadable_entities_total",
@@ -142,11 +142,12 @@ Status PublishRun::Connect() {
   // gzip, because every Kafka client reads it without a plugin (kafkajs,
   // the design document's consumers, needs one for zstd, lz4 and snappy),
   // and it brings the design-scale city to about 0.8 MB (state-rules.md §3).
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
-                        MakeKafkaConf(options_.kafka, {{"acks", "all"},
-                                                       {"enable.idempotence", "true"},
-                                                       {"compression.type", "gzip"},
-                                                       {"message.max.bytes", "1000000000"}}));
+  TWIN_ASSIGN_OR_RETURN(
+      std::unique_ptr<RdKafka::Conf> conf,
+      MakeKafkaConf(options_.kafka, {{"acks", "all"},
+                                     {"enable.idempotence", "true"},
+                                     {"compression.type", "gzip"},
+                                     {"message.max.bytes", "1000000000"}}));
   std::string error;
   conf->get("compression.type", codec_);
   spdlog::info("producing with compression.type={}", codec_);
@@ -174,8 +175,10 @@ bool PublishRun::Reload() {
     // state.full would wipe every consumer's state). Said once an episode.
     std::lock_guard<std::mutex> lock(owner_->mutex_);
     if (owner_->metrics_.store_has_city) {
-      spdlog::warn("the store holds no state for city '{}' (Redis restarted empty, or no city "
-                   "loaded yet): publishing nothing until it is back", options_.city_id);
+      spdlog::warn(
+          "the store holds no state for city '{}' (Redis restarted empty, or no city "
+          "loaded yet): publishing nothing until it is back",
+          options_.city_id);
     }
     owner_->metrics_.store_has_city = false;
     return false;
@@ -231,8 +234,9 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     if (feed->incarnation != incarnation_) {
       // A new feed whose cursor caught up with ours (Redis lost its data and
       // twin-ingest rewrote the city): its entries are not about our state.
-      spdlog::info("the state was replaced under the change feed's cursor: reading the "
-                   "whole state");
+      spdlog::info(
+          "the state was replaced under the change feed's cursor: reading the "
+          "whole state");
       return Reload();
     }
     if (feed->cursor == cursor_) return true;
@@ -253,9 +257,11 @@ bool PublishRun::FollowFeed(bool between_ticks) {
       // Skipped, not waited for: the entity keeps its last good value until
       // a valid one is written, and the rest of the city is published.
       const EntityRef& ref = feed->changed[i];
-      spdlog::warn("the stored value of {} '{}'{} is not JSON: skipped; it keeps its last "
-                   "published value", Info(ref.kind).name, ref.id,
-                   ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
+      spdlog::warn(
+          "the stored value of {} '{}'{} is not JSON: skipped; it keeps its last "
+          "published value",
+          Info(ref.kind).name, ref.id,
+          ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
     }
     if (!read->unreadable.empty()) {
       std::lock_guard<std::mutex> lock(owner_->mutex_);
@@ -302,8 +308,10 @@ PublishRun::SendResult PublishRun::Send(
       options_.city_id.size(), 0, h, reinterpret_cast<void*>(send_id_));
   if (err != RdKafka::ERR_NO_ERROR) {
     delete h;
-    spdlog::error("publish to {} refused: {} ({} bytes; raise message.max.bytes with -X and "
-                  "the topic's max.message.bytes)", topic, RdKafka::err2str(err), value.size());
+    spdlog::error(
+        "publish to {} refused: {} ({} bytes; raise message.max.bytes with -X and "
+        "the topic's max.message.bytes)",
+        topic, RdKafka::err2str(err), value.size());
     return SendResult::kNotStored;
   }
   const auto sent = Clock::now();
@@ -320,12 +328,14 @@ PublishRun::SendResult PublishRun::Send(
     // state-rules.md §3: a refused document names its size and the limit.
     const std::optional<std::string> limit =
         DescribeTopicConfig(producer_.get(), topic, "max.message.bytes", 5000);
-    spdlog::error("publish to {} refused by the broker: the {}-byte document is larger, "
-                  "compressed ({}), than the topic's max.message.bytes ({}). Raise the "
-                  "topic's max.message.bytes (the broker's message.max.bytes for new "
-                  "topics), and consumers' fetch.max.bytes and max.partition.fetch.bytes; "
-                  "see twin-publish(1)", topic, value.size(), codec_,
-                  limit ? *limit + " bytes" : "unknown: the broker did not say");
+    spdlog::error(
+        "publish to {} refused by the broker: the {}-byte document is larger, "
+        "compressed ({}), than the topic's max.message.bytes ({}). Raise the "
+        "topic's max.message.bytes (the broker's message.max.bytes for new "
+        "topics), and consumers' fetch.max.bytes and max.partition.fetch.bytes; "
+        "see twin-publish(1)",
+        topic, value.size(), codec_,
+        limit ? *limit + " bytes" : "unknown: the broker did not say");
     return SendResult::kNotStored;
   }
   spdlog::error("publish to {} failed: {} ({} bytes)", topic,
@@ -340,8 +350,10 @@ void PublishRun::Failed(SendResult result, uint64_t sequence) {
   if (result == SendResult::kInDoubt) {
     // Reusing the sequence could leave two different documents k in Kafka;
     // skipping it shows consumers a gap, which a state.full closes at once.
-    spdlog::warn("sequence {} may have reached the broker: it is not reused, and the next "
-                 "document is a state.full", sequence);
+    spdlog::warn(
+        "sequence {} may have reached the broker: it is not reused, and the next "
+        "document is a state.full",
+        sequence);
   }
   std::lock_guard<std::mutex> lock(owner_->mutex_);
   ++owner_->metrics_.failures;
@@ -363,19 +375,22 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
 
 bool PublishRun::PublishFull(Clock::time_point start) {
   StampNow();
-  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
+  auto document =
+      std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
   document->SetText(SerializeCityState(mirror_));
   const SendResult sent = Send(options_.full_topic, document->text(),
-                               {{"type", "full-state"}, {"version", "1.0"},
+                               {{"type", "full-state"},
+                                {"version", "1.0"},
                                 {"sequence", std::to_string(document->sequence)}});
   sequencer_.Sent(Sequencer::Kind::kFull, sent);
   if (sent != SendResult::kAcknowledged) {
     Failed(sent, document->sequence);
     return false;
   }
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms", document->sequence,
-               document->text().size(), ms);
+  const double ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms",
+               document->sequence, document->text().size(), ms);
   Published(document, true, document->text().size(), ms);
   owner_->stream_.Publish(document->sequence, "full",
                           RereadEventData(document->sequence, document->timestamp));
@@ -383,23 +398,27 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   return true;
 }
 
-bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point feed_done) {
+bool PublishRun::PublishIncremental(Clock::time_point start,
+                                    Clock::time_point feed_done) {
   if (sequencer_.Next(Sequencer::Kind::kIncremental) == Sequencer::Kind::kFull) {
     return PublishFull(start);
   }
   if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
   StampNow();
-  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
+  auto document =
+      std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
   std::optional<std::string> delta;  // its text
   if (whole_diff_) {
     document->SetText(SerializeCityState(mirror_));
-    const std::optional<Json> whole = Diff(last_->Document(), Json::parse(document->text()));
+    const std::optional<Json> whole =
+        Diff(last_->Document(), Json::parse(document->text()));
     // Only the timestamp moved: no entity changed.
     if (whole && !(whole->size() == 1 && whole->contains("timestamp"))) {
       delta = DeltaToText(*whole);
     }
   } else {
-    delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {}, &ranks_);
+    delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {},
+                         &ranks_);
   }
   const auto composed = Clock::now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
@@ -417,12 +436,12 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
     w.String(document->timestamp);
     w.Raw('}');
   }
-  const SendResult sent =
-      Send(options_.incremental_topic, value,
-           {{"type", "incremental-state"}, {"version", "1.0"},
-            {"sequence", std::to_string(document->sequence)},
-            {"previousSequence", std::to_string(last_->sequence)},
-            {"previousTimestamp", last_->timestamp}});
+  const SendResult sent = Send(options_.incremental_topic, value,
+                               {{"type", "incremental-state"},
+                                {"version", "1.0"},
+                                {"sequence", std::to_string(document->sequence)},
+                                {"previousSequence", std::to_string(last_->sequence)},
+                                {"previousTimestamp", last_->timestamp}});
   sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   if (sent != SendResult::kAcknowledged) {
     Failed(sent, document->sequence);
@@ -431,9 +450,10 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
   const auto acked = Clock::now();
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
   using Ms = std::chrono::duration<double, std::milli>;
-  spdlog::debug("incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
-                Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
-                Ms(acked - composed).count());
+  spdlog::debug(
+      "incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
+      Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
+      Ms(acked - composed).count());
   const size_t changed = changes_.size();
   // Built only for listeners: with none, a client that connects meanwhile
   // is told to re-read instead.
@@ -443,9 +463,11 @@ bool PublishRun::PublishIncremental(Clock::time_point start, Clock::time_point f
                                                  last_->sequence, document->timestamp);
   InStep();
   const size_t full_bytes = owner_->Metrics().last_full_bytes;
-  spdlog::info("Published incremental state, sequence {}, {} changed entities, delta {} bytes "
-               "({:.1f}% of the last full state), {:.1f} ms", document->sequence, changed,
-               value.size(), full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
+  spdlog::info(
+      "Published incremental state, sequence {}, {} changed entities, delta {} bytes "
+      "({:.1f}% of the last full state), {:.1f} ms",
+      document->sequence, changed, value.size(),
+      full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
   Published(document, false, value.size(), ms);
   owner_->stream_.Publish(document->sequence, "incremental", event);
   return true;
@@ -479,25 +501,29 @@ Status PublishRun::Run() {
     if (Stopping()) return Status::Ok();
     if (options_.once) {
       return owner_->Metrics().store_has_city
-                 ? Status::Unavailable("cannot read the state of city '" + options_.city_id + "'")
-                 : Status::NotFound("the store holds no state for city '" + options_.city_id +
-                                    "': nothing to publish");
+                 ? Status::Unavailable("cannot read the state of city '" +
+                                       options_.city_id + "'")
+                 : Status::NotFound("the store holds no state for city '" +
+                                    options_.city_id + "': nothing to publish");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
   // The first document is a state.full, at start. --once tries once (a
   // bounded wait for the acknowledgement) and reports; the service retries.
   if (options_.once) {
     ack_timeout_ms_ = 30000;
     if (PublishFull(Clock::now())) return Status::Ok();
-    return Status::Unavailable("the state.full was not acknowledged by " + options_.kafka.brokers);
+    return Status::Unavailable("the state.full was not acknowledged by " +
+                               options_.kafka.brokers);
   }
   while (!PublishFull(Clock::now())) {
     if (Stopping()) return Status::Unavailable("could not publish the first state.full");
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
-  auto next_incremental = Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
+  auto next_incremental =
+      Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
   // Between ticks the mirror follows the feed, and the changed entities are
   // diffed, so that a tick reads and diffs only what changed since the last
   // look, and assembles the delta.
@@ -509,10 +535,12 @@ Status PublishRun::Run() {
     const auto now = Clock::now();
     if (now >= next_full) {
       next_full = now + std::chrono::milliseconds(options_.full_interval_ms);
-      next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
+      next_incremental =
+          now + std::chrono::milliseconds(options_.incremental_interval_ms);
       if (FollowFeed()) PublishFull(now);
     } else if (now >= next_incremental) {
-      next_incremental = now + std::chrono::milliseconds(options_.incremental_interval_ms);
+      next_incremental =
+          now + std::chrono::milliseconds(options_.incremental_interval_ms);
       if (FollowFeed()) PublishIncremental(now, Clock::now());
     } else if (follow_every.count() > 0 && now >= next_follow) {
       next_follow = now + follow_every;

@@ -29,13 +29,13 @@
 #include <mutex>
 #include <string>
 
-#include "lib/publish/change_stream.h"
-#include "lib/city/city_state.h"
-#include "lib/kafka/kafka_io.h"
-#include "lib/http/prometheus.h"
-#include "lib/store/state_store.h"
 #include "lib/base/status.h"
 #include "lib/base/timestamp.h"
+#include "lib/city/city_state.h"
+#include "lib/http/prometheus.h"
+#include "lib/kafka/kafka_io.h"
+#include "lib/publish/change_stream.h"
+#include "lib/store/state_store.h"
 
 namespace twin {
 
@@ -96,7 +96,7 @@ struct PublishMetrics {
   uint64_t prepared = 0;    // entity deltas made between ticks
   uint64_t sequence = 0;
   size_t last_full_bytes = 0, last_delta_bytes = 0;
-  double last_publish_ms = 0;  // tick start (feed read) to the broker's ack
+  double last_publish_ms = 0;     // tick start (feed read) to the broker's ack
   LatencyHistogram tick_seconds;  // each acknowledged publish, tick start to ack
   LatencyHistogram ack_seconds;   // each acknowledged publish, send to ack
   // False while the store holds no state for the city (Redis restarted

@@ -4,15 +4,14 @@
 #include "lib/publish/publisher.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <thread>
 
-#include <catch2/catch.hpp>
-
+#include "lib/city/state_document.h"
 #include "lib/kafka/mock_broker.h"
 #include "lib/store/redis_store.h"
-#include "lib/city/state_document.h"
 #include "lib/testing/redis_server.h"
 
 namespace twin {
@@ -49,7 +48,8 @@ CityState City() {
 
 // A flush of sensor values, as twin-ingest writes it; `raw` texts are
 // written as they are (a value that is not JSON, say).
-Status WriteSensors(StateStore* store, const std::vector<std::pair<std::string, std::string>>& raw) {
+Status WriteSensors(StateStore* store,
+                    const std::vector<std::pair<std::string, std::string>>& raw) {
   ChangeBatch batch;
   for (const auto& [id, text] : raw) {
     batch.entities.push_back({EntityRef{EntityKind::kSensor, "d1", id}, text});
@@ -117,7 +117,8 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   RunningPublisher& publisher = *city.publisher;
 
   REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":10})"},
-                                     {"s9", R"({"sensorId":"s9","value":90})"}}).ok());
+                               {"s9", R"({"sensorId":"s9","value":90})"}})
+              .ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   std::shared_ptr<const PublishedDocument> published = publisher->Last();
   REQUIRE(published->sequence == 2);
@@ -128,8 +129,9 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
 
   // Changed, new and in a new district: all followed, none published yet.
   REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":11})"},
-                                     {"s2", R"({"sensorId":"s2","value":22})"},
-                                     {"s7", R"({"sensorId":"s7","value":70})"}}).ok());
+                               {"s2", R"({"sensorId":"s2","value":22})"},
+                               {"s7", R"({"sensorId":"s7","value":70})"}})
+              .ok());
   ChangeBatch elsewhere;
   elsewhere.entities.push_back(
       {EntityRef{EntityKind::kSensor, "d2", "s8"}, R"({"sensorId":"s8","value":80})"});
@@ -141,7 +143,8 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
   // The publisher follows every 100 ms: polled, not slept on. The tick is
   // 3 s away; until the clock seam (issue 16) it is what keeps this case
   // between ticks.
-  REQUIRE(WaitFor([&] { return publisher->Metrics().prepared >= 4; }));  // the second write's
+  REQUIRE(
+      WaitFor([&] { return publisher->Metrics().prepared >= 4; }));  // the second write's
   REQUIRE(publisher->Metrics().incremental == 1);
 
   std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
@@ -165,7 +168,8 @@ TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes 
   StateStore* store = city.store.get();
   RunningPublisher& publisher = *city.publisher;
   REQUIRE(WriteSensors(store, {{"s3", R"({"sensorId":"s3","value":33,"status":"ok"})"},
-                               {"s5", R"({"sensorId":"s5","value":55})"}}).ok());
+                               {"s5", R"({"sensorId":"s5","value":55})"}})
+              .ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   // Between ticks nothing is read: the mirror stays at the published
   // document, so the render needs no view.
@@ -185,26 +189,29 @@ TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes 
   CHECK(publisher.Stop().ok());
 }
 
-TEST_CASE("a stored value that is not JSON is skipped and counted; the rest is published") {
+TEST_CASE(
+    "a stored value that is not JSON is skipped and counted; the rest is published") {
   PublishingCity city(200);
   StateStore* store = city.store.get();
   RunningPublisher& publisher = *city.publisher;
 
-  REQUIRE(WriteSensors(store, {{"s1", "{not json"},
-                                     {"s2", R"({"sensorId":"s2","value":22})"}}).ok());
+  REQUIRE(WriteSensors(store,
+                       {{"s1", "{not json"}, {"s2", R"({"sensorId":"s2","value":22})"}})
+              .ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   CHECK(publisher->Metrics().unreadable == 1);
   const Json document = publisher->Readable(2000ms)->Document();
   const Json& sensors = document["districts"][0]["sensors"];
   CHECK(sensors[1] == Json{{"sensorId", "s1"}, {"value", 1}});  // its last good value
   CHECK(sensors[2]["value"] == 22);
-  CHECK(publisher->Metrics().ToPrometheus().find("twin_publish_unreadable_entities_total 1\n") !=
-        std::string::npos);
+  CHECK(publisher->Metrics().ToPrometheus().find(
+            "twin_publish_unreadable_entities_total 1\n") != std::string::npos);
 
   // A valid value written later is published as usual.
   REQUIRE(WriteSensors(store, {{"s1", R"({"sensorId":"s1","value":12})"}}).ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 2; }));
-  CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][1]["value"] == 12);
+  CHECK(publisher->Readable(2000ms)->Document()["districts"][0]["sensors"][1]["value"] ==
+        12);
 }
 
 }  // namespace

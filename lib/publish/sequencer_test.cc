@@ -1,7 +1,6 @@
 #include "lib/publish/sequencer.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 #include <vector>
@@ -18,7 +17,8 @@ TEST_CASE("The first document is a state.full with sequence 1") {
   CHECK(s.sequence() == 1);
 }
 
-TEST_CASE("An acknowledged state.full clears the debt; incrementals then follow in order") {
+TEST_CASE(
+    "An acknowledged state.full clears the debt; incrementals then follow in order") {
   Sequencer s;
   s.Sent(Kind::kFull, Outcome::kAcknowledged);
   CHECK(s.Next(Kind::kIncremental) == Kind::kIncremental);

@@ -5,16 +5,16 @@
 #include <chrono>
 #include <memory>
 
+#include "lib/http/prometheus.h"
 #include "lib/json/json_writer.h"
 #include "lib/publish/live_view.h"
-#include "lib/http/prometheus.h"
 
 namespace twin {
 namespace {
 
 HttpResponse Json200(const std::string& body, uint64_t sequence) {
-  return HttpResponse{200, "application/json", body,
-                      {{"X-Twin-Sequence", std::to_string(sequence)}}};
+  return HttpResponse{
+      200, "application/json", body, {{"X-Twin-Sequence", std::to_string(sequence)}}};
 }
 
 HttpResponse Error(int status, const std::string& message) {
@@ -33,9 +33,10 @@ constexpr std::chrono::milliseconds kRenderWait{2000};
 constexpr int kMaxStateRequests = 8;
 
 // Serves a part of the last document, or 503 before the first publish.
-HttpServer::Handler Part(const Publisher* publisher, std::shared_ptr<std::atomic<int>> in_flight,
-                         std::function<HttpResponse(const PublishedDocument&,
-                                                    const std::vector<std::string>&)> part) {
+HttpServer::Handler Part(
+    const Publisher* publisher, std::shared_ptr<std::atomic<int>> in_flight,
+    std::function<HttpResponse(const PublishedDocument&, const std::vector<std::string>&)>
+        part) {
   return [publisher, in_flight, part](const HttpRequest& request) {
     if (in_flight->fetch_add(1) >= kMaxStateRequests) {
       in_flight->fetch_sub(1);
@@ -61,7 +62,8 @@ constexpr auto kKeepAliveEvery = std::chrono::seconds(15);
 std::optional<uint64_t> ParseSequence(const std::string& text) {
   uint64_t value = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
+    return std::nullopt;
   return value;
 }
 
@@ -74,7 +76,8 @@ HttpResponse Stream(const Publisher* publisher, const HttpRequest& request) {
     if (it != request.params.end()) after = it->second;
   }
   ChangeStream& stream = publisher->Stream();
-  std::shared_ptr<ChangeStream::Subscription> subscription = stream.Subscribe(ParseSequence(after));
+  std::shared_ptr<ChangeStream::Subscription> subscription =
+      stream.Subscribe(ParseSequence(after));
   if (!subscription) {
     HttpResponse busy = Error(503, "too many event streams at once; retry");
     busy.headers["Retry-After"] = "5";
@@ -85,8 +88,9 @@ HttpResponse Stream(const Publisher* publisher, const HttpRequest& request) {
     bool started = false;
     std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
   };
-  response.stream = [subscription, progress = std::make_shared<Progress>()]()
-      -> std::optional<std::string> {
+  response.stream = [subscription,
+                     progress =
+                         std::make_shared<Progress>()]() -> std::optional<std::string> {
     std::optional<std::string> next = subscription->Next(std::chrono::milliseconds(1000));
     if (!next) return std::nullopt;
     const auto now = std::chrono::steady_clock::now();
@@ -115,39 +119,51 @@ std::map<std::string, HttpServer::Handler> StateApiRoutes(const Publisher* publi
     };
   };
   return {
-      {"/api/state", Part(publisher, in_flight, [](const PublishedDocument& d, const auto&) {
-         return Json200(d.text(), d.sequence);
-       })},
+      {"/api/state", Part(publisher, in_flight,
+                          [](const PublishedDocument& d, const auto&) {
+                            return Json200(d.text(), d.sequence);
+                          })},
       {"/api/state/districts", Part(publisher, in_flight, member("districts"))},
-      {"/api/state/publicTransport", Part(publisher, in_flight, member("publicTransport"))},
-      {"/api/state/emergencyServices", Part(publisher, in_flight, member("emergencyServices"))},
+      {"/api/state/publicTransport",
+       Part(publisher, in_flight, member("publicTransport"))},
+      {"/api/state/emergencyServices",
+       Part(publisher, in_flight, member("emergencyServices"))},
       {"/api/state/districts/([^/]+)",
-       Part(publisher, in_flight, [](const PublishedDocument& d, const std::vector<std::string>& m) {
-         for (const Json& district : d.Document().at("districts")) {
-           if (district.at("districtId") == m.at(1)) return Json200(ToJsonText(district), d.sequence);
-         }
-         return Error(404, "no district '" + m.at(1) + "'");
-       })},
-      {"/healthz", [publisher](const auto&) {
+       Part(publisher, in_flight,
+            [](const PublishedDocument& d, const std::vector<std::string>& m) {
+              for (const Json& district : d.Document().at("districts")) {
+                if (district.at("districtId") == m.at(1))
+                  return Json200(ToJsonText(district), d.sequence);
+              }
+              return Error(404, "no district '" + m.at(1) + "'");
+            })},
+      {"/healthz",
+       [publisher](const auto&) {
          if (!publisher->Metrics().store_has_city) {
            return Error(503, "the store holds no state for the city: publishing nothing");
          }
-         return publisher->Last() ? HttpResponse{200, "application/json", "{\"status\":\"ok\"}", {}}
-                                  : Error(503, "nothing published yet");
+         return publisher->Last()
+                    ? HttpResponse{200, "application/json", "{\"status\":\"ok\"}", {}}
+                    : Error(503, "nothing published yet");
        }},
-      {"/metrics", [publisher](const auto&) {
+      {"/metrics",
+       [publisher](const auto&) {
          std::string text = publisher->Metrics().ToPrometheus();
          const ChangeStream& stream = publisher->Stream();
-         AppendMetric(&text, "twin_publish_stream_clients", "Clients of /api/stream now.", "gauge",
-                      static_cast<double>(stream.clients()));
+         AppendMetric(&text, "twin_publish_stream_clients", "Clients of /api/stream now.",
+                      "gauge", static_cast<double>(stream.clients()));
          AppendMetric(&text, "twin_publish_stream_dropped_total",
-                      "/api/stream clients dropped for falling too far behind.", "counter",
-                      static_cast<double>(stream.dropped_total()));
+                      "/api/stream clients dropped for falling too far behind.",
+                      "counter", static_cast<double>(stream.dropped_total()));
          return HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}};
        }},
-      {"/api/stream", [publisher](const HttpRequest& request) { return Stream(publisher, request); }},
-      {"/", [](const auto&) {
-         return HttpResponse{200, "text/html; charset=utf-8", std::string(kLiveViewHtml),
+      {"/api/stream",
+       [publisher](const HttpRequest& request) { return Stream(publisher, request); }},
+      {"/",
+       [](const auto&) {
+         return HttpResponse{200,
+                             "text/html; charset=utf-8",
+                             std::string(kLiveViewHtml),
                              {{"Cache-Control", "no-cache"}}};
        }},
   };

@@ -1,11 +1,11 @@
 #include "lib/publish/state_delta.h"
 
-#include "lib/json/json_writer.h"
-#include "lib/base/parallel.h"
-#include "lib/city/state_document.h"
-
 #include <algorithm>
 #include <utility>
+
+#include "lib/base/parallel.h"
+#include "lib/city/state_document.h"
+#include "lib/json/json_writer.h"
 
 namespace twin {
 namespace {
@@ -27,7 +27,9 @@ std::optional<std::string> EntityDelta(const std::optional<Json>& before, const 
 
 // A part's text, held in the skeleton as DeltaToText copies it (a binary
 // value).
-Json Raw(std::string_view text) { return Json::binary(std::vector<uint8_t>(text.begin(), text.end())); }
+Json Raw(std::string_view text) {
+  return Json::binary(std::vector<uint8_t>(text.begin(), text.end()));
+}
 
 // The array delta object of `kind` in `object` (a district's delta or the
 // city's), made empty if absent.
@@ -44,7 +46,8 @@ void AddArray(const EntityMap& now, const ChangeLog::Group& changed, Json* array
   for (const auto& [id, entry] : changed) {
     // Unprepared: not in `now`, which cannot happen (nothing is deleted).
     if (!entry.prepared || !entry.delta) continue;
-    const size_t index = entry.array_size == now.size() ? entry.index : ranks->Rank(now, id);
+    const size_t index =
+        entry.array_size == now.size() ? entry.index : ranks->Rank(now, id);
     (*array_delta)[std::to_string(index)] = Raw(*entry.delta);
   }
 }
@@ -114,8 +117,9 @@ size_t EntityRanks::Rank(const EntityMap& map, std::string_view id) {
     for (const auto& entry : map) keys.push_back(&entry.first);
   }
   return static_cast<size_t>(
-      std::lower_bound(keys.begin(), keys.end(), id,
-                       [](const std::string* key, std::string_view v) { return *key < v; }) -
+      std::lower_bound(
+          keys.begin(), keys.end(), id,
+          [](const std::string* key, std::string_view v) { return *key < v; }) -
       keys.begin());
 }
 
@@ -182,7 +186,8 @@ void ApplyChange(const EntityRef& ref, Json value, CityState* state, ChangeLog* 
   it->second = std::move(value);
 }
 
-PublishedView::PublishedView(CityState* state, ChangeLog* log) : state_(state), log_(log) {
+PublishedView::PublishedView(CityState* state, ChangeLog* log)
+    : state_(state), log_(log) {
   for (const std::string& id : log->new_districts_) {
     if (CityState::DistrictNode district = state->TakeDistrict(id)) {
       districts_.push_back(std::move(district));
@@ -202,7 +207,8 @@ PublishedView::PublishedView(CityState* state, ChangeLog* log) : state_(state), 
 PublishedView::~PublishedView() {
   SwapLogged(state_, &log_->entities_);
   for (auto& [map, node] : entities_) map->insert(std::move(node));
-  for (CityState::DistrictNode& district : districts_) state_->RestoreDistrict(std::move(district));
+  for (CityState::DistrictNode& district : districts_)
+    state_->RestoreDistrict(std::move(district));
 }
 
 void ChangeLog::NoteNewDistrict(const std::string& district_id) {
@@ -262,11 +268,13 @@ std::optional<std::string> ComposeDelta(const CityState& current, ChangeLog* log
   std::vector<EntityKind> city_kinds;
   for (const auto& [key, group] : changes.entities_) {
     if (!key.first.empty()) continue;
-    AddArray(current.CityEntities(key.second), group, ArrayDelta(&delta, key.second), ranks);
+    AddArray(current.CityEntities(key.second), group, ArrayDelta(&delta, key.second),
+             ranks);
     city_kinds.push_back(key.second);
   }
 
-  for (const auto& [district_delta, kinds] : district_deltas) FinishArrays(district_delta, *kinds);
+  for (const auto& [district_delta, kinds] : district_deltas)
+    FinishArrays(district_delta, *kinds);
   for (auto it = districts.begin(); it != districts.end();) {
     it = it->empty() ? districts.erase(it) : std::next(it);
   }

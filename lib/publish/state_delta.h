@@ -14,8 +14,8 @@
 // large change set are spread over the cores (lib/parallel.h). Most of that
 // work can be done before it is needed: ChangeLog::Prepare() diffs the
 // entities noted so far and keeps their deltas and indices,
-// so that ComposeDelta() has only the rest to diff before it assembles; and a PublishedView puts a state
-// that has moved on back to S(k-1) for a while (to render it).
+// so that ComposeDelta() has only the rest to diff before it assembles; and a
+// PublishedView puts a state that has moved on back to S(k-1) for a while (to render it).
 //
 // Precondition: S(k-1) and S(k) differ only in the logged entities and
 // districts (and the timestamp); district fields, city fields and removals
@@ -78,7 +78,9 @@ class ChangeLog {
     }
   }
   // The logged districts the published state did not have.
-  const std::set<std::string, std::less<>>& new_districts() const { return new_districts_; }
+  const std::set<std::string, std::less<>>& new_districts() const {
+    return new_districts_;
+  }
 
   // Prepares now each logged entity noted since it was last prepared: finds
   // its index in `current` (`ranks`), and diffs it, on all cores, from its
@@ -86,15 +88,16 @@ class ChangeLog {
   // same options) then finds that work done: twin-publish calls this
   // between ticks, as changes come, so that a tick mostly assembles. An index
   // stays good until its array grows. Returns how many entities it diffed.
-  size_t Prepare(const CityState& current, EntityRanks* ranks, const DiffOptions& options = {});
+  size_t Prepare(const CityState& current, EntityRanks* ranks,
+                 const DiffOptions& options = {});
 
   // A logged entity: its published value and, once prepared, its index and
   // delta. Written by the log, read by ComposeDelta().
   struct Entry {
-    std::optional<Json> before;  // nullopt: not in the published state
-    bool prepared = false;       // the members below are of the current value
-    size_t index = 0;            // in its array, while the array has
-    size_t array_size = 0;       //   this many entities
+    std::optional<Json> before;        // nullopt: not in the published state
+    bool prepared = false;             // the members below are of the current value
+    size_t index = 0;                  // in its array, while the array has
+    size_t array_size = 0;             //   this many entities
     std::optional<std::string> delta;  // its text; nullopt: no difference
   };
   // One (district, kind)'s logged entities, by id.

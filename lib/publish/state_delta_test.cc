@@ -1,8 +1,7 @@
 #include "lib/publish/state_delta.h"
 
-#include <random>
-
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "lib/city/state_document.h"
 
@@ -26,15 +25,16 @@ CityState SmallCity() {
     for (int i = 0; i < 40; i += 2) {
       district.Of(EntityKind::kSensor)[Id("sensor", i)] =
           Json{{"sensorId", Id("sensor", i)}, {"value", i}, {"status", "active"}};
-      district.Of(EntityKind::kEdge)[Id("edge", i)] =
-          Json{{"edgeId", Id("edge", i)},
-               {"trafficConditions", {{"averageSpeed", 40.5}, {"incidents", Json::array()}}}};
+      district.Of(EntityKind::kEdge)[Id("edge", i)] = Json{
+          {"edgeId", Id("edge", i)},
+          {"trafficConditions", {{"averageSpeed", 40.5}, {"incidents", Json::array()}}}};
       district.Of(EntityKind::kBuilding)[Id("building", i)] =
           Json{{"buildingId", Id("building", i)}, {"sensors", Json::array()}};
     }
   }
   for (int i = 0; i < 30; i += 3) {
-    state.CityEntities(EntityKind::kBus)[Id("bus", i)] = Json{{"busId", Id("bus", i)}, {"speed", i}};
+    state.CityEntities(EntityKind::kBus)[Id("bus", i)] =
+        Json{{"busId", Id("bus", i)}, {"speed", i}};
   }
   return state;
 }
@@ -72,8 +72,9 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
   std::advance(district_it, pick(static_cast<int>(state->districts().size())));
   bool created;
   District& district = state->EnsureDistrict(district_it->first, &created);
-  const EntityKind kind =
-      what == 0 ? EntityKind::kSensor : what == 1 ? EntityKind::kEdge : EntityKind::kBuilding;
+  const EntityKind kind = what == 0   ? EntityKind::kSensor
+                          : what == 1 ? EntityKind::kEdge
+                                      : EntityKind::kBuilding;
   const char* prefix = what == 0 ? "sensor" : what == 1 ? "edge" : "building";
   EntityRef ref{kind, district.id, Id(prefix, pick(45))};
   auto& entities = district.Of(kind);
@@ -82,19 +83,26 @@ void RandomChange(std::mt19937* rng, CityState* state, ChangeLog* log) {
   Json& entity = entities[ref.id];
   entity[std::string(Info(kind).id_field)] = ref.id;
   switch (pick(4)) {
-    case 0: entity["value"] = pick(100); break;
-    case 1: entity["status"] = pick(2) ? "active" : "fault"; break;
-    case 2: entity["trafficConditions"] = {{"averageSpeed", pick(60)},
-                                           {"incidents", Json::array({pick(3)})}};
+    case 0:
+      entity["value"] = pick(100);
       break;
-    default: entity["sensors"] = Json::array({Id("sensor", pick(5)), Id("sensor", pick(5))});
+    case 1:
+      entity["status"] = pick(2) ? "active" : "fault";
+      break;
+    case 2:
+      entity["trafficConditions"] = {{"averageSpeed", pick(60)},
+                                     {"incidents", Json::array({pick(3)})}};
+      break;
+    default:
+      entity["sensors"] = Json::array({Id("sensor", pick(5)), Id("sensor", pick(5))});
   }
 }
 
 // Composes the delta `log` describes, from `before` to `state`, and checks
 // that it is the text of the whole-document diff and patches `before` into
 // the state.
-void CheckComposedIsWholeDiff(const CityState& state, ChangeLog* log, const Json& before) {
+void CheckComposedIsWholeDiff(const CityState& state, ChangeLog* log,
+                              const Json& before) {
   const Json after = CityStateToJson(state);
   const std::optional<std::string> composed =
       ComposeDelta(state, log, before.at("timestamp").get<std::string>(),
@@ -140,7 +148,9 @@ TEST_CASE("a composed delta equals the diff of the two whole documents") {
   }
 }
 
-TEST_CASE("a delta of thousands of entities, composed on several threads, equals the whole diff") {
+TEST_CASE(
+    "a delta of thousands of entities, composed on several threads, equals the whole "
+    "diff") {
   // Enough changed entities that ComposeDelta spreads the diffs over threads.
   CityState state = SmallCity();
   for (const std::string district : {"district-2", "district-4"}) {
@@ -161,14 +171,17 @@ TEST_CASE("a delta of thousands of entities, composed on several threads, equals
       log.Note(ref, it == edges.end() ? std::nullopt : std::optional<Json>(it->second));
       Json& edge = edges[ref.id];
       edge["edgeId"] = ref.id;
-      edge["speed"] = i % 3 == 0 ? Json(i) : Json(i + 0.5);  // i % 3 == 0: back to its value
+      edge["speed"] =
+          i % 3 == 0 ? Json(i) : Json(i + 0.5);  // i % 3 == 0: back to its value
     }
   }
   state.timestamp += 1'000'000;
   CheckComposedIsWholeDiff(state, &log, before);
 }
 
-TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and new districts") {
+TEST_CASE(
+    "ApplyChange keeps the published value of an entity changed twice, and new "
+    "districts") {
   CityState state = SmallCity();
   const Json before = CityStateToJson(state);
   ChangeLog log;
@@ -177,7 +190,8 @@ TEST_CASE("ApplyChange keeps the published value of an entity changed twice, and
   ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 1}}, &state, &log);
   ApplyChange(sensor, Json{{"sensorId", sensor.id}, {"value", 2}}, &state, &log);
   ApplyChange({EntityKind::kSensor, Id("district", 9), Id("sensor", 1)},
-              Json{{"sensorId", Id("sensor", 1)}, {"value", 3}}, &state, &log);  // a new district
+              Json{{"sensorId", Id("sensor", 1)}, {"value", 3}}, &state,
+              &log);  // a new district
   ApplyChange({EntityKind::kBus, "", "bus-99"}, Json{{"busId", "bus-99"}}, &state, &log);
   CHECK(log.size() == 4);  // sensor-0 once, the new district, its sensor, the bus
   CHECK(state.Find(sensor)->at("value") == 2);
@@ -210,19 +224,21 @@ TEST_CASE("a PublishedView shows the published state, then puts the current one 
     }
     CHECK(SerializeCityState(state) == after);
     // The log is as it was: it still composes the delta to the current state.
-    const std::optional<std::string> composed =
-        ComposeDelta(state, &log, FormatMicros(published_at), FormatMicros(state.timestamp));
+    const std::optional<std::string> composed = ComposeDelta(
+        state, &log, FormatMicros(published_at), FormatMicros(state.timestamp));
     REQUIRE(composed.has_value());
     CHECK(*Patch(Json::parse(before), Json::parse(*composed)) == Json::parse(after));
   }
 }
 
-TEST_CASE("TakeDistrict and RestoreDistrict keep the district in place, and the edge index") {
+TEST_CASE(
+    "TakeDistrict and RestoreDistrict keep the district in place, and the edge index") {
   CityState state;
   for (const char* id : {"d1", "d2"}) {
     District district;
     district.id = id;
-    district.Of(EntityKind::kEdge)[std::string("edge-") + id] = Json{{"edgeId", "edge-" + std::string(id)}};
+    district.Of(EntityKind::kEdge)[std::string("edge-") + id] =
+        Json{{"edgeId", "edge-" + std::string(id)}};
     state.PutDistrict(std::move(district));
   }
   std::string where;
@@ -256,9 +272,11 @@ TEST_CASE("Prepare diffs each entity noted since it last ran, once") {
   CHECK(log.Prepare(state, &ranks) == 1);
   const std::optional<std::string> delta = ComposeDelta(state, &log, "t1", "t2");
   REQUIRE(delta.has_value());
-  CHECK(*delta == R"({"districts":{"0":{"sensors":{"0":{"status":["active",0,0],"value":[0,3]},"_t":"a"}},)"
-                  R"("_t":"a"},"publicTransport":{"buses":{"1":{"speed":[3,7]},"_t":"a"}},)"
-                  R"("timestamp":["t1","t2"]})");
+  CHECK(
+      *delta ==
+      R"({"districts":{"0":{"sensors":{"0":{"status":["active",0,0],"value":[0,3]},"_t":"a"}},)"
+      R"("_t":"a"},"publicTransport":{"buses":{"1":{"speed":[3,7]},"_t":"a"}},)"
+      R"("timestamp":["t1","t2"]})");
 }
 
 TEST_CASE("a change that ends where it started composes to no delta") {
@@ -283,8 +301,9 @@ TEST_CASE("a new entity is an insertion at its index among the current ids") {
   state.CityEntities(EntityKind::kBus)[ref.id] = Json{{"busId", ref.id}};
   const std::optional<std::string> delta = ComposeDelta(state, &log, "t1", "t2");
   REQUIRE(delta.has_value());
-  CHECK(*delta ==
-        R"({"publicTransport":{"buses":{"2":[{"busId":"bus-0004"}],"_t":"a"}},"timestamp":["t1","t2"]})");
+  CHECK(
+      *delta ==
+      R"({"publicTransport":{"buses":{"2":[{"busId":"bus-0004"}],"_t":"a"}},"timestamp":["t1","t2"]})");
 }
 
 }  // namespace

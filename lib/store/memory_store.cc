@@ -23,7 +23,8 @@ void MemoryStore::Append(FeedEntry entry) {
   while (feed_.size() > feed_retention_) feed_.pop_front();
 }
 
-Result<std::string> MemoryStore::Replace(const CityState& state, const Positions& positions) {
+Result<std::string> MemoryStore::Replace(const CityState& state,
+                                         const Positions& positions) {
   fields_ = CityState();
   CopyCityFields(state, &fields_);
   district_meta_.clear();
@@ -71,8 +72,9 @@ Result<StoredState> MemoryStore::Read() {
   for (const auto& [ref, text] : entities_) {
     Json value;
     if (!ParseJson(text, &value)) {
-      return Status::InvalidData("the stored value of " + std::string(Info(ref.kind).name) +
-                                 " '" + ref.id + "' is not JSON");
+      return Status::InvalidData("the stored value of " +
+                                 std::string(Info(ref.kind).name) + " '" + ref.id +
+                                 "' is not JSON");
     }
     if (!IsDistrictScoped(ref.kind)) {
       state.CityEntities(ref.kind).emplace(ref.id, std::move(value));
@@ -96,11 +98,13 @@ Result<StoredState> MemoryStore::Read() {
 Status MemoryStore::Write(const ChangeBatch& batch) {
   if (batch.empty()) return Status::Ok();
   if (batch.city_must_exist && !has_city_) {
-    return Status::NotFound("the state of the city is gone from the memory store: nothing written");
+    return Status::NotFound(
+        "the state of the city is gone from the memory store: nothing written");
   }
   if (batch.city_must_exist && batch.incarnation != incarnation_) {
-    return Status::FailedPrecondition("the state was replaced since this writer read it: "
-                                      "nothing written");
+    return Status::FailedPrecondition(
+        "the state was replaced since this writer read it: "
+        "nothing written");
   }
   for (const auto& [partition, epoch] : batch.epochs) {
     const auto held = epochs_.find(partition);

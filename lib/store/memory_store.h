@@ -20,10 +20,12 @@ namespace twin {
 
 class MemoryStore : public StateStore {
  public:
-  explicit MemoryStore(size_t feed_retention = 100000) : feed_retention_(feed_retention) {}
+  explicit MemoryStore(size_t feed_retention = 100000)
+      : feed_retention_(feed_retention) {}
 
   using StateStore::Replace;
-  Result<std::string> Replace(const CityState& state, const Positions& positions) override;
+  Result<std::string> Replace(const CityState& state,
+                              const Positions& positions) override;
   Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
@@ -48,7 +50,7 @@ class MemoryStore : public StateStore {
   bool has_city_ = false;
   CityState fields_;  // the city's own members and timestamp; no districts or entities
   std::map<std::string, std::string> district_meta_;  // id -> DistrictMetaJson
-  std::map<EntityRef, std::string> entities_;          // ref -> JSON text as written
+  std::map<EntityRef, std::string> entities_;         // ref -> JSON text as written
   Positions positions_;
   Epochs epochs_;
   std::string incarnation_;

@@ -1,7 +1,6 @@
 #include "lib/store/redis_client.h"
 
 #include <hiredis/hiredis.h>
-
 #include <signal.h>
 #include <time.h>
 
@@ -34,7 +33,8 @@ RedisReply Convert(const redisReply* r) {
     case REDIS_REPLY_ARRAY:
       out.type = RedisReply::Type::kArray;
       out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
+      for (size_t i = 0; i < r->elements; ++i)
+        out.elements.push_back(Convert(r->element[i]));
       break;
     default:
       out.type = RedisReply::Type::kNil;
@@ -188,7 +188,8 @@ Result<std::vector<RedisReply>> RedisClient::Pipeline(
     }
     if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
                                argvlen.data()) != REDIS_OK) {
-      Status status = Status::Unavailable("redis " + url_.Display() + ": " + context_->errstr);
+      Status status =
+          Status::Unavailable("redis " + url_.Display() + ": " + context_->errstr);
       Disconnect();
       return status;
     }
@@ -198,9 +199,9 @@ Result<std::vector<RedisReply>> RedisClient::Pipeline(
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-      Status status = Status::Unavailable("redis " + url_.Display() + ": " +
-                                          (context_->errstr[0] ? context_->errstr
-                                                               : "connection lost"));
+      Status status = Status::Unavailable(
+          "redis " + url_.Display() + ": " +
+          (context_->errstr[0] ? context_->errstr : "connection lost"));
       Disconnect();
       return status;
     }

@@ -38,8 +38,8 @@ TEST_CASE("malformed Redis URLs are refused without echoing the password") {
 }
 
 TEST_CASE("an unreachable server is Unavailable, naming it") {
-  RedisUrl url = *RedisUrl::Parse("redis://127.0.0.1:" +
-                                  std::to_string(testing::FreePort()));
+  RedisUrl url =
+      *RedisUrl::Parse("redis://127.0.0.1:" + std::to_string(testing::FreePort()));
   auto client = RedisClient::Connect(url, RedisOptions{300, 300});
   REQUIRE_FALSE(client.ok());
   CHECK(client.status().code() == StatusCode::kUnavailable);
@@ -82,8 +82,10 @@ TEST_CASE("pipelines return one reply per command, errors included") {
   REQUIRE(server.Start().ok());
   auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
   REQUIRE(client.ok());
-  auto replies = (*client)->Pipeline(
-      {{"SET", "k", std::string("a\0b", 3)}, {"GET", "k"}, {"INCR", "k"}, {"GET", "nope"}});
+  auto replies = (*client)->Pipeline({{"SET", "k", std::string("a\0b", 3)},
+                                      {"GET", "k"},
+                                      {"INCR", "k"},
+                                      {"GET", "nope"}});
   REQUIRE(replies.ok());
   REQUIRE(replies->size() == 4);
   CHECK((*replies)[1].str == std::string("a\0b", 3));  // binary safe

@@ -1,16 +1,15 @@
 #include "lib/store/redis_store.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
-
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <random>
+#include <thread>
 
+#include "lib/base/parallel.h"
 #include "lib/json/json_parse.h"
 #include "lib/json/json_writer.h"
-#include "lib/base/parallel.h"
 
 namespace twin {
 namespace {
@@ -30,7 +29,6 @@ local seq = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[3], 'MAXLEN', '=', ARGV[2], seq .. '-1', 'changes', ARGV[3])
 return seq
 )lua";
-
 
 // KEYS: (staging, live) pairs, then seq, feed, the load lock, epochs. ARGV:
 // pair count, feed cap, the load's nonce. Switches only while the load holds
@@ -170,7 +168,8 @@ Status RedisStore::Write(const ChangeBatch& batch) {
                                                    {"EXISTS", Key("meta")},
                                                    {"HGET", Key("meta"), "incarnation"}};
     std::vector<std::string> held = {"HMGET", Key("epochs")};
-    for (const auto& [partition, epoch] : batch.epochs) held.push_back(PartitionField(partition));
+    for (const auto& [partition, epoch] : batch.epochs)
+      held.push_back(PartitionField(partition));
     if (!batch.epochs.empty()) check.push_back(held);
     Result<std::vector<RedisReply>> replies = client_->Pipeline(check);
     if (!replies.ok()) return Context(replies.status(), "write to");
@@ -209,8 +208,8 @@ Status RedisStore::Write(const ChangeBatch& batch) {
   if (batch.changes_entities()) {
     commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
                         std::to_string(batch.timestamp),
-                        std::to_string(options_.feed_max_entries), std::move(entry), city_id_,
-                        std::string(kDefaultCityName)});
+                        std::to_string(options_.feed_max_entries), std::move(entry),
+                        city_id_, std::string(kDefaultCityName)});
   }
   commands.push_back({"EXEC"});
   Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
@@ -245,11 +244,13 @@ Status RedisStore::FenceRefusal(const ChangeBatch& batch,
                               "' is gone from Redis (restarted without persistence?): "
                               "nothing written");
     }
-    const std::string stored = replies[2].type == RedisReply::Type::kString ? replies[2].str : "";
+    const std::string stored =
+        replies[2].type == RedisReply::Type::kString ? replies[2].str : "";
     if (stored != batch.incarnation) {
-      return Status::FailedPrecondition("the state of city '" + city_id_ +
-                                        "' was replaced since this writer read it (a load, or "
-                                        "another member's rewrite): nothing written");
+      return Status::FailedPrecondition(
+          "the state of city '" + city_id_ +
+          "' was replaced since this writer read it (a load, or "
+          "another member's rewrite): nothing written");
     }
   }
   if (batch.epochs.empty()) return Status::Ok();
@@ -263,9 +264,9 @@ Status RedisStore::FenceRefusal(const ChangeBatch& batch,
                                         "' (the store lost them?): nothing written");
     }
     if (value.str != std::to_string(epoch)) {
-      return Status::Aborted("partition " + PartitionField(partition) + " of city '" + city_id_ +
-                             "' is held by a newer member (epoch " + value.str +
-                             "): nothing written");
+      return Status::Aborted("partition " + PartitionField(partition) + " of city '" +
+                             city_id_ + "' is held by a newer member (epoch " +
+                             value.str + "): nothing written");
     }
   }
   return Status::Ok();
@@ -281,8 +282,10 @@ Result<Epochs> RedisStore::TakeEpochs(const std::vector<PartitionId>& partitions
   Result<std::vector<RedisReply>> replies = client_->Pipeline(commands);
   if (!replies.ok()) return Context(replies.status(), "take epochs of");
   const RedisReply& exec = replies->back();
-  if (exec.type != RedisReply::Type::kArray || exec.elements.size() != partitions.size()) {
-    return Context(Status::Unavailable("transaction failed: " + exec.str), "take epochs of");
+  if (exec.type != RedisReply::Type::kArray ||
+      exec.elements.size() != partitions.size()) {
+    return Context(Status::Unavailable("transaction failed: " + exec.str),
+                   "take epochs of");
   }
   Epochs epochs;
   for (size_t i = 0; i < partitions.size(); ++i) {
@@ -294,7 +297,8 @@ Result<Epochs> RedisStore::TakeEpochs(const std::vector<PartitionId>& partitions
   return epochs;
 }
 
-Result<std::string> RedisStore::Replace(const CityState& state, const Positions& positions) {
+Result<std::string> RedisStore::Replace(const CityState& state,
+                                        const Positions& positions) {
   // One load at a time (SET NX with this load's nonce, extended as it
   // writes): two loads at once once deleted each other's staging keys, and
   // the switch then deleted live data (issue 18, path 4).
@@ -307,13 +311,15 @@ Result<std::string> RedisStore::Replace(const CityState& state, const Positions&
     if (!taken.ok()) return Context(taken.status(), "load");
     if (taken->type == RedisReply::Type::kStatus) break;  // OK: ours
     if (waited >= options_.load_lock_wait_ms) {
-      return Context(Status::Unavailable("another load of this city is in progress (" + lock +
-                                         " is held); try again when it is done"),
+      return Context(Status::Unavailable("another load of this city is in progress (" +
+                                         lock + " is held); try again when it is done"),
                      "load");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  auto release = [&] { (void)client_->Command({"EVAL", kLockScript, "1", lock, nonce, "0"}); };
+  auto release = [&] {
+    (void)client_->Command({"EVAL", kLockScript, "1", lock, nonce, "0"});
+  };
   Status status = ReplaceLocked(state, positions, nonce);
   if (!status.ok()) {
     release();  // a switch releases it itself
@@ -356,7 +362,8 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
     }
     if (replies->back().integer != 1) {
       return Status::Unavailable("the load lock expired during the load (a stall over " +
-                                 std::to_string(options_.load_lock_ms / 1000) + " s?); nothing switched");
+                                 std::to_string(options_.load_lock_ms / 1000) +
+                                 " s?); nothing switched");
     }
     return Status::Ok();
   };
@@ -383,7 +390,8 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
     TWIN_RETURN_IF_ERROR(hset("meta", "emergency", ToJsonText(state.emergency_fields)));
     TWIN_RETURN_IF_ERROR(hset("meta", "incarnation", nonce));
     for (const auto& [partition, offset] : positions) {
-      TWIN_RETURN_IF_ERROR(hset("positions", PartitionField(partition), std::to_string(offset)));
+      TWIN_RETURN_IF_ERROR(
+          hset("positions", PartitionField(partition), std::to_string(offset)));
     }
     for (const auto& [id, district] : state.districts()) {
       TWIN_RETURN_IF_ERROR(hset("districts", id, DistrictMetaJson(district)));
@@ -502,8 +510,8 @@ Result<StoredState> RedisStore::Read() {
     const std::string& text = positions[i + 1].str;
     std::from_chars(text.data(), text.data() + text.size(), offset);
     if (!partition || offset < 0) {
-      return Status::InvalidData(Key("positions") + ": malformed position '" + positions[i].str +
-                                 "' = '" + text + "'");
+      return Status::InvalidData(Key("positions") + ": malformed position '" +
+                                 positions[i].str + "' = '" + text + "'");
     }
     stored.positions.emplace(std::move(*partition), offset);
   }
@@ -515,21 +523,23 @@ Result<StoredState> RedisStore::Read() {
 
 Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   // One MULTI, so that the entries and the incarnation belong together.
-  Result<std::vector<RedisReply>> exec = client_->Pipeline(
-      {{"MULTI"},
-       {"GET", Key("seq")},
-       {"XRANGE", Key("feed"), std::to_string(cursor + 1) + "-0", "+", "COUNT",
-        std::to_string(max_entries)},
-       {"HGET", Key("meta"), "incarnation"},
-       {"EXEC"}});
+  Result<std::vector<RedisReply>> exec =
+      client_->Pipeline({{"MULTI"},
+                         {"GET", Key("seq")},
+                         {"XRANGE", Key("feed"), std::to_string(cursor + 1) + "-0", "+",
+                          "COUNT", std::to_string(max_entries)},
+                         {"HGET", Key("meta"), "incarnation"},
+                         {"EXEC"}});
   if (!exec.ok()) return Context(exec.status(), "read the change feed of");
-  if (exec->back().type != RedisReply::Type::kArray || exec->back().elements.size() != 3) {
+  if (exec->back().type != RedisReply::Type::kArray ||
+      exec->back().elements.size() != 3) {
     return Context(Status::Unavailable("transaction failed: " + exec->back().str),
                    "read the change feed of");
   }
   const std::vector<RedisReply>* replies = &exec->back().elements;
   FeedRead read;
-  if ((*replies)[2].type == RedisReply::Type::kString) read.incarnation = (*replies)[2].str;
+  if ((*replies)[2].type == RedisReply::Type::kString)
+    read.incarnation = (*replies)[2].str;
   const uint64_t last = ParseU64((*replies)[0].str);
   read.cursor = cursor;
   if (last == cursor) return read;
@@ -542,7 +552,8 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
     return read;
   }
   for (const RedisReply& entry : entries) {
-    const bool shaped = entry.elements.size() >= 2 && entry.elements[1].elements.size() >= 2;
+    const bool shaped =
+        entry.elements.size() >= 2 && entry.elements[1].elements.size() >= 2;
     const auto* fields = shaped ? &entry.elements[1].elements : nullptr;
     // A reload entry, or one this reader cannot follow (written by hand, by
     // another version): read the whole state again rather than stop.
@@ -557,13 +568,15 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   return read;
 }
 
-bool RedisStore::ParseFeedChanges(std::string_view text, std::vector<std::string>* districts,
+bool RedisStore::ParseFeedChanges(std::string_view text,
+                                  std::vector<std::string>* districts,
                                   std::vector<EntityRef>* changed) {
   Json changes;
   if (!ParseJson(text, &changes) || !changes.is_object()) return false;
   const auto d = changes.find("d");
   const auto e = changes.find("e");
-  if (d == changes.end() || e == changes.end() || !d->is_array() || !e->is_array()) return false;
+  if (d == changes.end() || e == changes.end() || !d->is_array() || !e->is_array())
+    return false;
   std::vector<std::string> new_districts;
   std::vector<EntityRef> refs;
   for (const Json& id : *d) {
@@ -571,8 +584,8 @@ bool RedisStore::ParseFeedChanges(std::string_view text, std::vector<std::string
     new_districts.push_back(id.get<std::string>());
   }
   for (const Json& ref : *e) {
-    if (!ref.is_array() || ref.size() != 3 || !ref[0].is_string() || !ref[1].is_string() ||
-        !ref[2].is_string()) {
+    if (!ref.is_array() || ref.size() != 3 || !ref[0].is_string() ||
+        !ref[1].is_string() || !ref[2].is_string()) {
       return false;
     }
     std::optional<EntityKind> kind = EntityKindFromName(ref[0].get<std::string>());
@@ -605,7 +618,8 @@ Result<EntityValues> RedisStore::ReadEntities(const std::vector<EntityRef>& refs
   if (!replies.ok()) return Context(replies.status(), "read entities of");
   // Parsed on all cores: building nlohmann trees is most of a tick's read
   // (2,000 entities: 9-12 ms on one core, 4-5 ms on two).
-  std::vector<char> bad(refs.size(), 0);  // not vector<bool>: written from several threads
+  std::vector<char> bad(refs.size(),
+                        0);  // not vector<bool>: written from several threads
   ParallelFor(refs.size(), 256, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const RedisReply& value = (*replies)[where[i].first].elements[where[i].second];

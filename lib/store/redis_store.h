@@ -63,7 +63,8 @@ class RedisStore : public StateStore {
   static Status CheckCityId(std::string_view city_id);
 
   using StateStore::Replace;
-  Result<std::string> Replace(const CityState& state, const Positions& positions) override;
+  Result<std::string> Replace(const CityState& state,
+                              const Positions& positions) override;
   Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
@@ -88,7 +89,8 @@ class RedisStore : public StateStore {
   Status Context(const Status& status, std::string_view what) const;
   // What the fence check's replies (WATCH, EXISTS meta, HGET incarnation,
   // HMGET epochs) say of `batch`: OK, NotFound, FailedPrecondition or Aborted.
-  Status FenceRefusal(const ChangeBatch& batch, const std::vector<RedisReply>& replies) const;
+  Status FenceRefusal(const ChangeBatch& batch,
+                      const std::vector<RedisReply>& replies) const;
   Status ReplaceLocked(const CityState& state, const Positions& positions,
                        const std::string& nonce);
 

@@ -1,19 +1,19 @@
 #include "lib/store/redis_store.h"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
-#include <catch2/catch.hpp>
-
 #include "bench/city_generator.h"
 #include "lib/city/state_document.h"
-#include "lib/testing/redis_server.h"
 #include "lib/city/update_rules.h"
+#include "lib/testing/redis_server.h"
 
 namespace twin {
 namespace {
 
-constexpr const char* kCity = R"({"cityId":"c1","name":"Test","timestamp":"2025-12-08T10:00:00Z",
+constexpr const char* kCity =
+    R"({"cityId":"c1","name":"Test","timestamp":"2025-12-08T10:00:00Z",
   "districts":[{"districtId":"d1","name":"One","extra":[1,2],
                 "sensors":[{"sensorId":"s1","value":1}],
                 "cityGraph":{"edges":[{"edgeId":"e1"}],"nodes":[],"v":2}},
@@ -82,10 +82,11 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   REQUIRE(store->Replace(city).ok());
   const uint64_t cursor = store->Read()->cursor;
 
-  ChangeBatch batch =
-      Apply(&city, Topic::kSensorsEnvironmental, R"({"districtId":"d1","sensorId":"s1","value":9})");
+  ChangeBatch batch = Apply(&city, Topic::kSensorsEnvironmental,
+                            R"({"districtId":"d1","sensorId":"s1","value":9})");
   ChangeBatch second = Apply(&city, Topic::kTransportGps, R"({"busId":"b2"})");
-  ChangeBatch third = Apply(&city, Topic::kSensorsTraffic, R"({"districtId":"d9","sensorId":"x"})");
+  ChangeBatch third =
+      Apply(&city, Topic::kSensorsTraffic, R"({"districtId":"d9","sensorId":"x"})");
   REQUIRE(store->Write(batch).ok());
   REQUIRE(store->Write(second).ok());
   REQUIRE(store->Write(third).ok());
@@ -110,8 +111,8 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   CHECK(one->changed.size() == 1);
   CHECK(one->cursor == cursor + 1);
 
-  auto values = store->ReadEntities({{EntityKind::kSensor, "d1", "s1"},
-                                     {EntityKind::kBus, "", "nope"}});
+  auto values = store->ReadEntities(
+      {{EntityKind::kSensor, "d1", "s1"}, {EntityKind::kBus, "", "nope"}});
   REQUIRE(values.ok());
   CHECK(values->values[0]->at("value") == 9);
   CHECK_FALSE(values->values[1].has_value());
@@ -120,7 +121,8 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   CHECK((*meta)->fields["name"] == "District d9");
 }
 
-TEST_CASE("many entities read at once come back in order; a corrupt one is a clear error") {
+TEST_CASE(
+    "many entities read at once come back in order; a corrupt one is a clear error") {
   testing::RedisServer server;
   REQUIRE(server.Start().ok());
   auto store = Store(server);
@@ -166,8 +168,9 @@ TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {
   REQUIRE(store->Replace(city).ok());
   const uint64_t start = store->Read()->cursor;
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(store->Write(Apply(&city, Topic::kTransportGps,
-                               R"({"busId":"b)" + std::to_string(i) + "\"}"))
+    REQUIRE(store
+                ->Write(Apply(&city, Topic::kTransportGps,
+                              R"({"busId":"b)" + std::to_string(i) + "\"}"))
                 .ok());
   }
   Result<FeedRead> behind = store->ReadFeed(start, 100);
@@ -194,8 +197,10 @@ TEST_CASE("a feed entry that is not a change list forces a reload, never an exce
   REQUIRE(raw.ok());
   // Written by hand: a change whose id is a number (get<std::string> threw).
   const std::string next = std::to_string(cursor + 1);
-  REQUIRE((*raw)->Command({"XADD", "twin:{c1}:feed", next + "-1", "changes",
-                           R"({"d":[],"e":[["sensors","d1",7]]})"}).ok());
+  REQUIRE((*raw)
+              ->Command({"XADD", "twin:{c1}:feed", next + "-1", "changes",
+                         R"({"d":[],"e":[["sensors","d1",7]]})"})
+              .ok());
   REQUIRE((*raw)->Command({"SET", "twin:{c1}:seq", next}).ok());
   Result<FeedRead> read = store->ReadFeed(cursor, 100);
   REQUIRE(read.ok());
@@ -238,10 +243,13 @@ TEST_CASE("a load waits for another's lock, then fails clearly; the state stays"
   const std::string before = Saved(store.get());
   auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
   REQUIRE(raw.ok());
-  REQUIRE((*raw)->Command({"SET", "twin:{c1}:load-lock", "someone-else", "PX", "60000"}).ok());
+  REQUIRE((*raw)
+              ->Command({"SET", "twin:{c1}:load-lock", "someone-else", "PX", "60000"})
+              .ok());
   Status status = store->Replace(SmallCity());
   REQUIRE_FALSE(status.ok());
-  CHECK(status.message().find("another load of this city is in progress") != std::string::npos);
+  CHECK(status.message().find("another load of this city is in progress") !=
+        std::string::npos);
   CHECK(Saved(store.get()) == before);
   // The other load's lock is not ours to release.
   CHECK((*raw)->Command({"GET", "twin:{c1}:load-lock"})->str == "someone-else");
@@ -268,8 +276,9 @@ TEST_CASE("a writer that saw the city writes nothing once Redis has lost it") {
   CHECK(store->Read().ok());
 }
 
-TEST_CASE("after Redis lost its data, a new feed that caught up with a reader's cursor names "
-          "another incarnation") {
+TEST_CASE(
+    "after Redis lost its data, a new feed that caught up with a reader's cursor names "
+    "another incarnation") {
   testing::RedisServer server;
   REQUIRE(server.Start().ok());
   auto store = Store(server, "c1");
@@ -296,14 +305,16 @@ TEST_CASE("after Redis lost its data, a new feed that caught up with a reader's 
 TEST_CASE("ParseFeedChanges takes exactly the change-list shape") {
   std::vector<std::string> districts;
   std::vector<EntityRef> changed;
-  CHECK(RedisStore::ParseFeedChanges(R"({"d":["d9"],"e":[["sensors","d1","s1"],["buses","","b1"]]})",
-                                     &districts, &changed));
+  CHECK(RedisStore::ParseFeedChanges(
+      R"({"d":["d9"],"e":[["sensors","d1","s1"],["buses","","b1"]]})", &districts,
+      &changed));
   CHECK(districts == std::vector<std::string>{"d9"});
   REQUIRE(changed.size() == 2);
   CHECK(changed[1].kind == EntityKind::kBus);
-  for (const char* bad : {"", "[]", "{}", R"({"d":{},"e":[]})", R"({"d":[1],"e":[]})",
-                          R"({"d":[],"e":[["sensors","d1"]]})", R"({"d":[],"e":[["nope","d","i"]]})",
-                          R"({"d":[],"e":[["sensors","d1","s"],7]})", "{\"d\":[],\"e\":[\"\xff\"]}"}) {
+  for (const char* bad :
+       {"", "[]", "{}", R"({"d":{},"e":[]})", R"({"d":[1],"e":[]})",
+        R"({"d":[],"e":[["sensors","d1"]]})", R"({"d":[],"e":[["nope","d","i"]]})",
+        R"({"d":[],"e":[["sensors","d1","s"],7]})", "{\"d\":[],\"e\":[\"\xff\"]}"}) {
     INFO(bad);
     CHECK_FALSE(RedisStore::ParseFeedChanges(bad, &districts, &changed));
   }
@@ -316,12 +327,20 @@ TEST_CASE("the cost of a write does not depend on the city: only its entities ar
   auto store = Store(server);
   REQUIRE(store->Replace(GenerateCity(CityShape(), 1)).ok());
   auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
-  const long long before = std::stoll((*client)->Command({"INFO", "stats"})->str.substr(
-      (*client)->Command({"INFO", "stats"})->str.find("total_net_input_bytes:") + 22));
+  const long long before = std::stoll(
+      (*client)
+          ->Command({"INFO", "stats"})
+          ->str.substr(
+              (*client)->Command({"INFO", "stats"})->str.find("total_net_input_bytes:") +
+              22));
   CityState city = std::move(store->Read()).value().state;
-  REQUIRE(store->Write(Apply(&city, Topic::kTransportGps, R"({"busId":"bus-0001","speed":1})")).ok());
+  REQUIRE(
+      store
+          ->Write(Apply(&city, Topic::kTransportGps, R"({"busId":"bus-0001","speed":1})"))
+          .ok());
   const std::string info = (*client)->Command({"INFO", "stats"})->str;
-  const long long after = std::stoll(info.substr(info.find("total_net_input_bytes:") + 22));
+  const long long after =
+      std::stoll(info.substr(info.find("total_net_input_bytes:") + 22));
   CHECK(after - before < 8000);  // the script and one bus, not 7.5 MB
 }
 
@@ -336,7 +355,9 @@ TEST_CASE("a failed load leaves the previous state intact") {
   const long long used = std::stoll(info.substr(info.find("used_memory:") + 12));
   // A memory limit that the design-scale city cannot fit in: the load fails
   // half-way with an OOM error from the server.
-  REQUIRE((*admin)->Command({"CONFIG", "SET", "maxmemory", std::to_string(used + 2000000)}).ok());
+  REQUIRE((*admin)
+              ->Command({"CONFIG", "SET", "maxmemory", std::to_string(used + 2000000)})
+              .ok());
   Status status = store->Replace(GenerateCity(CityShape(), 1));
   CHECK_FALSE(status.ok());
   REQUIRE((*admin)->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
@@ -347,7 +368,8 @@ TEST_CASE("a failed load leaves the previous state intact") {
   CHECK(keys->elements.empty());
 }
 
-TEST_CASE("Redis killed during a load: afterwards the state is the old or the new, whole") {
+TEST_CASE(
+    "Redis killed during a load: afterwards the state is the old or the new, whole") {
   testing::RedisServer server({"", /*append_only=*/true});
   REQUIRE(server.Start().ok());
   const CityState small = SmallCity();

@@ -32,7 +32,8 @@ Status ApplyDistrictMetaJson(std::string_view text, District* district) {
   Json meta;
   if (!ParseJson(text, &meta) || !meta.is_object() || !meta["fields"].is_object() ||
       !meta["graph"].is_object()) {
-    return Status::InvalidData("district '" + district->id + "': stored meta is not valid");
+    return Status::InvalidData("district '" + district->id +
+                               "': stored meta is not valid");
   }
   district->fields = std::move(meta["fields"]);
   district->graph_fields = std::move(meta["graph"]);

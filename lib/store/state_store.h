@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "lib/base/status.h"
 #include "lib/city/city_state.h"
 #include "lib/city/positions.h"
-#include "lib/base/status.h"
 
 namespace twin {
 
@@ -55,7 +55,9 @@ struct ChangeBatch {
   std::string incarnation;
   Epochs epochs;
 
-  bool empty() const { return new_districts.empty() && entities.empty() && positions.empty(); }
+  bool empty() const {
+    return new_districts.empty() && entities.empty() && positions.empty();
+  }
   bool changes_entities() const { return !new_districts.empty() || !entities.empty(); }
 
   // Collects the current values of `changed` entities and `created`
@@ -85,14 +87,14 @@ struct EntityValues {
 };
 
 struct FeedRead {
-  bool reload = false;   // fell behind or the state was replaced: Read() again
-  uint64_t cursor = 0;   // pass to the next ReadFeed()
+  bool reload = false;  // fell behind or the state was replaced: Read() again
+  uint64_t cursor = 0;  // pass to the next ReadFeed()
   // The incarnation of the state the entries apply to. A reader whose state
   // has another one must Read() again: after Redis lost its data and a
   // member rewrote the city, the new feed's cursors restart from 1 and can
   // catch up with an old reader's cursor.
   std::string incarnation;
-  std::vector<EntityRef> changed;      // may repeat a ref
+  std::vector<EntityRef> changed;  // may repeat a ref
   std::vector<std::string> new_districts;
 };
 
@@ -103,7 +105,8 @@ class StateStore {
   // Makes `state`, with `positions`, the city's whole state, atomically:
   // readers see the old state or the new one. On failure the old state is
   // intact. Returns the new incarnation.
-  virtual Result<std::string> Replace(const CityState& state, const Positions& positions) = 0;
+  virtual Result<std::string> Replace(const CityState& state,
+                                      const Positions& positions) = 0;
   // A state without positions (a city definition): members resume from the
   // consumer group's commits.
   Status Replace(const CityState& state) { return Replace(state, {}).status(); }

@@ -1,21 +1,21 @@
 // The StateStore contract (state_store.h), run alike against MemoryStore
 // and RedisStore on a real redis-server: the fake that unit tests lean on
 // must behave as the store it stands in for.
+#include <catch2/catch.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <catch2/catch.hpp>
-
+#include "lib/city/state_document.h"
 #include "lib/store/memory_store.h"
 #include "lib/store/redis_store.h"
-#include "lib/city/state_document.h"
 #include "lib/testing/redis_server.h"
 
 namespace twin {
 namespace {
 
-constexpr const char* kCity = R"({"cityId":"c1","name":"Test","timestamp":"2025-12-08T10:00:00Z",
+constexpr const char* kCity =
+    R"({"cityId":"c1","name":"Test","timestamp":"2025-12-08T10:00:00Z",
   "districts":[{"districtId":"d1","name":"One","extra":[1,2],
                 "sensors":[{"sensorId":"s1","value":1}],
                 "cityGraph":{"edges":[{"edgeId":"e1"}],"nodes":[],"v":2}}],
@@ -40,15 +40,17 @@ void ForEachStore(const std::function<void(StateStore*)>& run) {
   }
 }
 
-ChangeBatch Sensor(const std::string& district, const std::string& id, const std::string& json,
-                   Micros timestamp = 0) {
+ChangeBatch Sensor(const std::string& district, const std::string& id,
+                   const std::string& json, Micros timestamp = 0) {
   ChangeBatch batch;
   batch.timestamp = timestamp;
   batch.entities.push_back({EntityRef{EntityKind::kSensor, district, id}, json});
   return batch;
 }
 
-TEST_CASE("contract: a store with no city says NotFound, and a must-exist write writes nothing") {
+TEST_CASE(
+    "contract: a store with no city says NotFound, and a must-exist write writes "
+    "nothing") {
   ForEachStore([](StateStore* store) {
     CHECK(store->Read().status().code() == StatusCode::kNotFound);
     ChangeBatch batch = Sensor("d1", "s1", R"({"sensorId":"s1"})");
@@ -67,7 +69,8 @@ TEST_CASE("contract: Replace then Read gives the same document back") {
   });
 }
 
-TEST_CASE("contract: a write is read back, keeps the newest timestamp and moves the feed") {
+TEST_CASE(
+    "contract: a write is read back, keeps the newest timestamp and moves the feed") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
     const uint64_t start = store->Read()->cursor;
@@ -128,9 +131,10 @@ TEST_CASE("contract: a value that is not JSON is reported, the others are read")
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
     REQUIRE(store->Write(Sensor("d1", "s2", "{not json")).ok());
-    Result<EntityValues> values = store->ReadEntities({{EntityKind::kSensor, "d1", "s1"},
-                                                       {EntityKind::kSensor, "d1", "s2"},
-                                                       {EntityKind::kSensor, "d1", "s404"}});
+    Result<EntityValues> values =
+        store->ReadEntities({{EntityKind::kSensor, "d1", "s1"},
+                             {EntityKind::kSensor, "d1", "s2"},
+                             {EntityKind::kSensor, "d1", "s404"}});
     REQUIRE(values.ok());
     REQUIRE(values->values.size() == 3);
     CHECK(values->values[0]->at("value") == 1);
@@ -157,7 +161,8 @@ TEST_CASE("contract: a write's positions are read back with the state it wrote")
     StoredState before = *store->Read();
     CHECK(before.positions == Positions{{kP0, 5}});
     const Epochs epochs = *store->TakeEpochs({kP0, kP1});
-    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":9})"), before, epochs);
+    ChangeBatch batch =
+        Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":9})"), before, epochs);
     batch.positions = {{kP1, 40}};
     REQUIRE(store->Write(batch).ok());
     StoredState after = *store->Read();
@@ -204,14 +209,16 @@ TEST_CASE("contract: epochs grow with each take, per partition, and survive a Re
   });
 }
 
-TEST_CASE("contract: a member whose partition was taken by another is fenced, writing nothing") {
+TEST_CASE(
+    "contract: a member whose partition was taken by another is fenced, writing "
+    "nothing") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City(), {{kP0, 5}}).ok());
     StoredState read = *store->Read();
     const Epochs old_member = *store->TakeEpochs({kP0});
     const Epochs new_member = *store->TakeEpochs({kP0});
-    ChangeBatch stale = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":"stale"})"), read,
-                               old_member);
+    ChangeBatch stale = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":"stale"})"),
+                               read, old_member);
     stale.positions = {{kP0, 99}};
     Status status = store->Write(stale);
     CHECK(status.code() == StatusCode::kAborted);
@@ -226,13 +233,15 @@ TEST_CASE("contract: a member whose partition was taken by another is fenced, wr
   });
 }
 
-TEST_CASE("contract: a writer that read a replaced state is refused until it reads again") {
+TEST_CASE(
+    "contract: a writer that read a replaced state is refused until it reads again") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
     StoredState read = *store->Read();
     const Epochs epochs = *store->TakeEpochs({kP0});
     REQUIRE(store->Replace(City()).ok());  // a load while the member runs
-    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":2})"), read, epochs);
+    ChangeBatch batch =
+        Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":2})"), read, epochs);
     CHECK(store->Write(batch).code() == StatusCode::kFailedPrecondition);
     CHECK(store->Read()->state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 1);
     batch.incarnation = store->Read()->incarnation;
@@ -240,11 +249,14 @@ TEST_CASE("contract: a writer that read a replaced state is refused until it rea
   });
 }
 
-TEST_CASE("contract: an epoch the store does not hold (it lost them) asks the writer to read again") {
+TEST_CASE(
+    "contract: an epoch the store does not hold (it lost them) asks the writer to read "
+    "again") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
     StoredState read = *store->Read();
-    ChangeBatch batch = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1"})"), read, {{kP0, 4}});
+    ChangeBatch batch =
+        Fenced(Sensor("d1", "s1", R"({"sensorId":"s1"})"), read, {{kP0, 4}});
     CHECK(store->Write(batch).code() == StatusCode::kFailedPrecondition);
   });
 }
@@ -262,15 +274,18 @@ TEST_CASE("contract: the feed names the incarnation its entries apply to") {
   });
 }
 
-TEST_CASE("MemoryStore: a restarted feed that caught up with a reader's cursor names another "
-          "incarnation") {
+TEST_CASE(
+    "MemoryStore: a restarted feed that caught up with a reader's cursor names another "
+    "incarnation") {
   MemoryStore store;
   REQUIRE(store.Replace(City()).ok());
-  for (int i = 0; i < 2; ++i) REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+  for (int i = 0; i < 2; ++i)
+    REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
   StoredState reader = *store.Read();  // cursor 3
   store.Forget();
   REQUIRE(store.Replace(City()).ok());  // a member's rewrite: cursor 1
-  for (int i = 0; i < 3; ++i) REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
   Result<FeedRead> feed = store.ReadFeed(reader.cursor, 100);
   REQUIRE(feed.ok());
   CHECK_FALSE(feed->reload);  // the cursor alone cannot tell
@@ -281,7 +296,8 @@ TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
   MemoryStore store(/*feed_retention=*/2);
   REQUIRE(store.Replace(City()).ok());
   const uint64_t start = store.Read()->cursor;
-  for (int i = 0; i < 3; ++i) REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
   Result<FeedRead> feed = store.ReadFeed(start, 100);
   REQUIRE(feed.ok());
   CHECK(feed->reload);

@@ -4,10 +4,9 @@
 #ifndef TWIN_LIB_TESTING_RANDOM_JSON_H_
 #define TWIN_LIB_TESTING_RANDOM_JSON_H_
 
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace twin::testing {
 

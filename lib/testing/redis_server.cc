@@ -30,7 +30,8 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-RedisServer::RedisServer(Options options) : options_(std::move(options)), port_(FreePort()) {
+RedisServer::RedisServer(Options options)
+    : options_(std::move(options)), port_(FreePort()) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   std::string base = tmp != nullptr ? tmp : "/tmp";
   std::string pattern = base + "/redis-XXXXXX";
@@ -52,11 +53,23 @@ std::string RedisServer::url() const {
 }
 
 Status RedisServer::Start() {
-  std::vector<std::string> args = {
-      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-      "--dir", dir_, "--save", "", "--daemonize", "no", "--loglevel", "warning",
-      "--appendonly", options_.append_only ? "yes" : "no",
-      "--logfile", dir_ + "/redis.log"};
+  std::vector<std::string> args = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--save",
+                                   "",
+                                   "--daemonize",
+                                   "no",
+                                   "--loglevel",
+                                   "warning",
+                                   "--appendonly",
+                                   options_.append_only ? "yes" : "no",
+                                   "--logfile",
+                                   dir_ + "/redis.log"};
   if (options_.append_only) {
     args.insert(args.end(), {"--appendfsync", "always"});
   }
@@ -87,7 +100,8 @@ Status RedisServer::Start() {
       return Status::Unavailable("redis-server exited at start");
     }
   }
-  return Status::Unavailable("redis-server did not answer on port " + std::to_string(port_));
+  return Status::Unavailable("redis-server did not answer on port " +
+                             std::to_string(port_));
 }
 
 void RedisServer::Kill() {

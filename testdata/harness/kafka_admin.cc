@@ -39,7 +39,8 @@ struct Handle {
 bool Open(const char* brokers, Handle* h) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err) != RD_KAFKA_CONF_OK) {
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err) !=
+      RD_KAFKA_CONF_OK) {
     std::fprintf(stderr, "kafka-admin: %s\n", err);
     rd_kafka_conf_destroy(conf);
     return false;
@@ -77,7 +78,8 @@ bool SplitConfig(const char* text, std::string* key, std::string* value) {
 }
 
 bool WaitForLeaders(Handle* h, const char* name, int partitions) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
   rd_kafka_topic_t* topic = rd_kafka_topic_new(h->rk, name, nullptr);
   while (std::chrono::steady_clock::now() < deadline) {
     const rd_kafka_metadata_t* md = nullptr;
@@ -127,8 +129,10 @@ int Create(Handle* h, int argc, char** argv) {
   int status = 0;
   for (size_t i = 0; i < n; ++i) {
     rd_kafka_resp_err_t code = rd_kafka_topic_result_error(results[i]);
-    if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      std::fprintf(stderr, "kafka-admin: create %s: %s\n", rd_kafka_topic_result_name(results[i]),
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR &&
+        code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      std::fprintf(stderr, "kafka-admin: create %s: %s\n",
+                   rd_kafka_topic_result_name(results[i]),
                    rd_kafka_topic_result_error_string(results[i]));
       status = 1;
     }
@@ -140,7 +144,8 @@ int Create(Handle* h, int argc, char** argv) {
 
 int Alter(Handle* h, int argc, char** argv) {
   if (argc < 2) return 2;
-  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, argv[0]);
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, argv[0]);
   for (int i = 1; i < argc; ++i) {
     std::string key, value;
     if (!SplitConfig(argv[i], &key, &value)) return 2;
@@ -153,8 +158,8 @@ int Alter(Handle* h, int argc, char** argv) {
   rd_kafka_event_t* event = Await(h, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT);
   if (!event) return 1;
   size_t n = 0;
-  const rd_kafka_ConfigResource_t** results =
-      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event), &n);
+  const rd_kafka_ConfigResource_t** results = rd_kafka_AlterConfigs_result_resources(
+      rd_kafka_event_AlterConfigs_result(event), &n);
   int status = 0;
   for (size_t i = 0; i < n; ++i) {
     if (rd_kafka_ConfigResource_error(results[i])) {
@@ -169,7 +174,8 @@ int Alter(Handle* h, int argc, char** argv) {
 
 int DescribeBroker(Handle* h) {
   const rd_kafka_metadata_t* md = nullptr;
-  if (rd_kafka_metadata(h->rk, 0, nullptr, &md, kTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+  if (rd_kafka_metadata(h->rk, 0, nullptr, &md, kTimeoutMs) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
       md->broker_cnt == 0) {
     std::fprintf(stderr, "kafka-admin: no metadata from the broker\n");
     if (md) rd_kafka_metadata_destroy(md);
@@ -184,8 +190,8 @@ int DescribeBroker(Handle* h) {
   rd_kafka_event_t* event = Await(h, RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT);
   if (!event) return 1;
   size_t n = 0;
-  const rd_kafka_ConfigResource_t** results =
-      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &n);
+  const rd_kafka_ConfigResource_t** results = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(event), &n);
   int status = 1;
   for (size_t i = 0; i < n; ++i) {
     if (rd_kafka_ConfigResource_error(results[i])) {
@@ -194,11 +200,13 @@ int DescribeBroker(Handle* h) {
       continue;
     }
     size_t count = 0;
-    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(results[i], &count);
+    const rd_kafka_ConfigEntry_t** entries =
+        rd_kafka_ConfigResource_configs(results[i], &count);
     for (size_t j = 0; j < count; ++j) {
       const char* name = rd_kafka_ConfigEntry_name(entries[j]);
       const char* value = rd_kafka_ConfigEntry_value(entries[j]);
-      if (std::strcmp(name, "process.roles") == 0 || std::strcmp(name, "message.max.bytes") == 0) {
+      if (std::strcmp(name, "process.roles") == 0 ||
+          std::strcmp(name, "message.max.bytes") == 0) {
         std::printf("%s=%s\n", name, value ? value : "");
         status = 0;
       }
@@ -212,10 +220,11 @@ int DescribeBroker(Handle* h) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr,
-                 "usage: kafka-admin BROKERS create TOPIC PARTITIONS [REPLICATION [k=v ...]]\n"
-                 "       kafka-admin BROKERS alter TOPIC k=v ...\n"
-                 "       kafka-admin BROKERS describe-broker\n");
+    std::fprintf(
+        stderr,
+        "usage: kafka-admin BROKERS create TOPIC PARTITIONS [REPLICATION [k=v ...]]\n"
+        "       kafka-admin BROKERS alter TOPIC k=v ...\n"
+        "       kafka-admin BROKERS describe-broker\n");
     return 2;
   }
   Handle h;
@@ -225,6 +234,7 @@ int main(int argc, char** argv) {
   if (command == "create") status = Create(&h, argc - 3, argv + 3);
   if (command == "alter") status = Alter(&h, argc - 3, argv + 3);
   if (command == "describe-broker") status = DescribeBroker(&h);
-  if (status == 2) std::fprintf(stderr, "kafka-admin: usage error (see the source's header)\n");
+  if (status == 2)
+    std::fprintf(stderr, "kafka-admin: usage error (see the source's header)\n");
   return status;
 }

@@ -1,11 +1,11 @@
 #include "tools/common/cli.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "lib/city/city_state.h"
 #include "lib/store/redis_store.h"
@@ -42,8 +42,9 @@ void AddKafkaOptions(CLI::App* app, KafkaFlags* flags) {
   app->add_option("-X", flags->properties,
                   "librdkafka property key=value (repeatable): security, compression...")
       ->allow_extra_args(false);  // one value per -X, like kcat
-  app->add_option("-F", flags->config_file,
-                  "librdkafka properties from FILE, key=value a line (kcat's -F); -X wins")
+  app->add_option(
+         "-F", flags->config_file,
+         "librdkafka properties from FILE, key=value a line (kcat's -F); -X wins")
       ->envname("KAFKA_CONFIG_FILE");
 }
 
@@ -69,7 +70,8 @@ void AddRedisOptions(CLI::App* app, RedisFlags* flags) {
 Result<RedisUrl> ResolveRedisUrl(const RedisFlags& flags) {
   if (!flags.url.empty()) return RedisUrl::Parse(flags.url);
   RedisUrl url;
-  if (const char* host = std::getenv("REDIS_HOST"); host != nullptr && *host) url.host = host;
+  if (const char* host = std::getenv("REDIS_HOST"); host != nullptr && *host)
+    url.host = host;
   if (const char* port = std::getenv("REDIS_PORT"); port != nullptr && *port) {
     Result<RedisUrl> parsed = RedisUrl::Parse("redis://" + url.host + ":" + port);
     if (!parsed.ok()) return Status::InvalidArgument("REDIS_PORT: not a port number");

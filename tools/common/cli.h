@@ -7,18 +7,17 @@
 #ifndef TWIN_TOOLS_COMMON_CLI_H_
 #define TWIN_TOOLS_COMMON_CLI_H_
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <CLI/CLI.hpp>
-
+#include "lib/base/status.h"
 #include "lib/kafka/kafka_io.h"
 #include "lib/store/redis_client.h"
 #include "lib/store/state_store.h"
-#include "lib/base/status.h"
 #include "tools/common/version.h"
 
 namespace twin::cli {

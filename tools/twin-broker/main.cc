@@ -1,6 +1,8 @@
 // twin-broker: a Kafka-protocol broker on loopback for tests and the demo
 // (librdkafka's mock cluster). Not for production: it keeps about 5 MiB per
 // partition and drops older data.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -11,14 +13,13 @@
 #include "lib/kafka/mock_broker.h"
 #include "tools/common/cli.h"
 
-#include <spdlog/spdlog.h>
-
 int main(int argc, char** argv) {
   constexpr std::string_view kTool = "twin-broker";
-  CLI::App app{"A Kafka-protocol broker on 127.0.0.1 for tests and the demo (librdkafka's "
-               "mock cluster; NOT for production). Prints its bootstrap list and runs "
-               "until SIGTERM or SIGINT.",
-               std::string(kTool)};
+  CLI::App app{
+      "A Kafka-protocol broker on 127.0.0.1 for tests and the demo (librdkafka's "
+      "mock cluster; NOT for production). Prints its bootstrap list and runs "
+      "until SIGTERM or SIGINT.",
+      std::string(kTool)};
   twin::cli::LogOptions log;
   twin::cli::AddCommonOptions(&app, &log);
   twin::MockBroker::Options options;
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
   twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&] {
     for (const std::string& topic : extra_topics) {  // a default one is no error
-      if (std::find(options.topics.begin(), options.topics.end(), topic) == options.topics.end()) {
+      if (std::find(options.topics.begin(), options.topics.end(), topic) ==
+          options.topics.end()) {
         options.topics.push_back(topic);
       }
     }
@@ -48,7 +50,8 @@ int main(int argc, char** argv) {
     const std::string& bootstraps = (*broker)->bootstraps();
     std::cout << bootstraps << std::endl;
     if (!bootstrap_file.empty()) {
-      twin::Status status = twin::WriteOutput(bootstrap_file, bootstraps + "\n", std::cout);
+      twin::Status status =
+          twin::WriteOutput(bootstrap_file, bootstraps + "\n", std::cout);
       if (!status.ok()) return twin::cli::ExitCodeFor(kTool, status);
     }
     spdlog::info("serving {} topics with {} partitions at {}", options.topics.size(),

@@ -8,10 +8,11 @@
 
 int main(int argc, char** argv) {
   constexpr std::string_view kTool = "twin-diff";
-  CLI::App app{"Diff, patch, unpatch and reverse JSON in jsondiffpatch's delta format.\n"
-               "  twin-diff LEFT RIGHT | --patch DOC DELTA | --unpatch DOC DELTA | "
-               "--reverse DELTA",
-               std::string(kTool)};
+  CLI::App app{
+      "Diff, patch, unpatch and reverse JSON in jsondiffpatch's delta format.\n"
+      "  twin-diff LEFT RIGHT | --patch DOC DELTA | --unpatch DOC DELTA | "
+      "--reverse DELTA",
+      std::string(kTool)};
   twin::cli::LogOptions log;
   twin::cli::AddCommonOptions(&app, &log);
   twin::DiffCommand command;
@@ -23,9 +24,10 @@ int main(int argc, char** argv) {
   auto* r = app.add_flag("--reverse", reverse, "print the reverse of DELTA");
   p->excludes(u)->excludes(r);
   u->excludes(r);
-  app.add_option("--object-hash", object_hash,
-                 "id fields that match array items: the first one an item has, of any "
-                 "JSON type (4 is not \"4\"); default: the city's entity ids, as strings");
+  app.add_option(
+      "--object-hash", object_hash,
+      "id fields that match array items: the first one an item has, of any "
+      "JSON type (4 is not \"4\"); default: the city's entity ids, as strings");
   app.add_flag("--no-detect-move", no_detect_move, "do not detect moves in arrays");
   app.add_flag("--message", command.message,
                "DELTA is a whole state.incremental message value: use its \"delta\"");
@@ -38,8 +40,10 @@ int main(int argc, char** argv) {
   // Run() returns non-zero only if an exception escaped: trouble too.
   const int crashed = twin::cli::Run(kTool, [&] {
     using Mode = twin::DiffCommand::Mode;
-    command.mode = patch ? Mode::kPatch : unpatch ? Mode::kUnpatch
-                         : reverse ? Mode::kReverse : Mode::kDiff;
+    command.mode = patch     ? Mode::kPatch
+                   : unpatch ? Mode::kUnpatch
+                   : reverse ? Mode::kReverse
+                             : Mode::kDiff;
     if (!object_hash.empty()) {
       command.options.object_hash_fields.clear();
       command.options.hash_ids_of_any_type = true;

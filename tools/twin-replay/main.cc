@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
       "recording.");
   rebuild_cmd->add_option("--input", rebuild.input,
                           "read this NDJSON recording ('-' for stdin) instead of Kafka");
-  rebuild_cmd->add_option("--base", rebuild.base,
-                          "start from this state document (from Kafka: at its timestamp)");
+  rebuild_cmd->add_option(
+      "--base", rebuild.base,
+      "start from this state document (from Kafka: at its timestamp)");
   CLI::Option* output =
       rebuild_cmd->add_option("-o,--output", rebuild.output, "write the state here")
           ->capture_default_str();
@@ -39,8 +40,9 @@ int main(int argc, char** argv) {
   twin::cli::AddCityOption(rebuild_cmd, &rebuild.city_id);
   rebuild_cmd->add_option("--summary-json", rebuild.summary_json,
                           "also write the outcome counts here as JSON");
-  rebuild_cmd->add_option("--max-message-bytes", rebuild.options.rules.max_message_bytes,
-                          "reject larger messages")
+  rebuild_cmd
+      ->add_option("--max-message-bytes", rebuild.options.rules.max_message_bytes,
+                   "reject larger messages")
       ->capture_default_str();
 
   twin::ProduceOptions produce;
@@ -62,7 +64,8 @@ int main(int argc, char** argv) {
       "--from", from,
       "skip messages before TIME (ISO-8601, epoch ms); from Kafka with --base, the "
       "default is the base's timestamp");
-  capture_cmd->add_option("--from", from, "skip messages before TIME (ISO-8601, epoch ms)")
+  capture_cmd
+      ->add_option("--from", from, "skip messages before TIME (ISO-8601, epoch ms)")
       ->capture_default_str();
   for (CLI::App* cmd : {rebuild_cmd, capture_cmd}) {
     cmd->add_option("--to", to, "skip messages after TIME")->capture_default_str();
@@ -96,7 +99,8 @@ int main(int argc, char** argv) {
       }
       status = twin::RunRebuild(rebuild, store.get(), io, twin::cli::StopFlag());
     } else if (produce_cmd->parsed()) {
-      status = twin::RunProduce(input, *settings, produce, loop, io, twin::cli::StopFlag());
+      status =
+          twin::RunProduce(input, *settings, produce, loop, io, twin::cli::StopFlag());
     } else {
       capture.from_ms = *from_ms;
       capture.to_ms = *to_ms;

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI::App* stats = app.add_subcommand(
       "stats", "Entity counts and size of a document, or of the city in Redis.");
-  CLI::Option* stats_file = stats->add_option("FILE", file, "state document ('-' for stdin)");
+  CLI::Option* stats_file =
+      stats->add_option("FILE", file, "state document ('-' for stdin)");
   stats->add_flag("--json", json, "print one JSON object");
   CLI::App* validate = app.add_subcommand(
       "validate", "Check a state document; print each problem by its JSON path.");
@@ -39,15 +40,17 @@ int main(int argc, char** argv) {
   twin::cli::InstallStopHandlers();
   return twin::cli::Run(kTool, [&] {
     const twin::Io io{&std::cin, &std::cout, &std::cerr, isatty(STDERR_FILENO) != 0};
-    if (validate->parsed()) return twin::cli::ExitCodeFor(kTool, twin::ValidateCommand(file, io));
+    if (validate->parsed())
+      return twin::cli::ExitCodeFor(kTool, twin::ValidateCommand(file, io));
     if (stats->parsed() && stats_file->count() > 0) {
       return twin::cli::ExitCodeFor(kTool, twin::StatsCommand(file, json, io));
     }
     auto store = twin::cli::OpenStore(redis, city_id);
     if (!store.ok()) return twin::cli::ExitCodeFor(kTool, store.status());
-    twin::Status status = load->parsed()   ? twin::LoadCommand(file, city_id, store->get(), io)
-                          : save->parsed() ? twin::SaveCommand(store->get(), output, io)
-                                           : twin::StoreStatsCommand(store->get(), json, io);
+    twin::Status status =
+        load->parsed()   ? twin::LoadCommand(file, city_id, store->get(), io)
+        : save->parsed() ? twin::SaveCommand(store->get(), output, io)
+                         : twin::StoreStatsCommand(store->get(), json, io);
     return twin::cli::ExitCodeFor(kTool, status);
   });
 }
