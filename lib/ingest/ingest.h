@@ -38,7 +38,7 @@ namespace twin {
 struct IngestOptions {
   KafkaSettings kafka;
   std::string group_id = "state-manager-group";
-  std::string city_id = "laquila-dt-001";
+  std::string city_id{kDefaultCityId};
   size_t batch_size = 1000;
   int flush_interval_ms = 1000;
   std::string dead_letter_topic = "twin.deadletter";  // empty: none

@@ -58,8 +58,15 @@ std::string PublishMetrics::ToPrometheus() const {
 
 class PublishRun : public RdKafka::DeliveryReportCb {
  public:
-  PublishRun(Publisher* owner, const std::atomic<bool>* stop)
-      : owner_(owner), options_(owner->options_), stop_(stop) {}
+  // Publishes what `store` holds as `options` say, into `published` and
+  // `stream`, until `stop`. All four outlive the run.
+  PublishRun(const PublishOptions& options, StateStore* store, PublishedState* published,
+             ChangeStream* stream, const std::atomic<bool>* stop)
+      : options_(options),
+        store_(store),
+        published_(published),
+        stream_(stream),
+        stop_(stop) {}
 
   Status Run();
 
@@ -113,8 +120,10 @@ class PublishRun : public RdKafka::DeliveryReportCb {
     whole_diff_ = false;
   }
 
-  Publisher* owner_;
   const PublishOptions& options_;
+  StateStore* store_;
+  PublishedState* published_;
+  ChangeStream* stream_;
   const std::atomic<bool>* stop_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::string codec_;  // compression.type, for error messages
@@ -169,29 +178,29 @@ Status PublishRun::Connect() {
 }
 
 bool PublishRun::Reload() {
-  Result<StoredState> stored = owner_->store_->Read();
+  Result<StoredState> stored = store_->Read();
   if (stored.status().code() == StatusCode::kNotFound) {
     // state-rules.md §3: never publish a city the store has lost (an empty
     // state.full would wipe every consumer's state). Said once an episode.
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    if (owner_->metrics_.store_has_city) {
-      spdlog::warn(
-          "the store holds no state for city '{}' (Redis restarted empty, or no city "
-          "loaded yet): publishing nothing until it is back",
-          options_.city_id);
-    }
-    owner_->metrics_.store_has_city = false;
+    published_->UpdateMetrics([&](PublishMetrics& m) {
+      if (m.store_has_city) {
+        spdlog::warn(
+            "the store holds no state for city '{}' (Redis restarted empty, or no city "
+            "loaded yet): publishing nothing until it is back",
+            options_.city_id);
+      }
+      m.store_has_city = false;
+    });
     return false;
   }
   if (!stored.ok()) {
     spdlog::warn("cannot read the state: {}", stored.status().message());
     return false;
   }
-  {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    if (!owner_->metrics_.store_has_city) spdlog::info("the city is back in the store");
-    owner_->metrics_.store_has_city = true;
-  }
+  published_->UpdateMetrics([](PublishMetrics& m) {
+    if (!m.store_has_city) spdlog::info("the city is back in the store");
+    m.store_has_city = true;
+  });
   // The next delta diffs whole documents, so the last one needs its text:
   // rendered now, while the mirror still leads back to it, or else (a
   // second reload before a publish) a state.full.
@@ -209,8 +218,7 @@ bool PublishRun::Reload() {
   changes_.Clear();
   whole_diff_ = true;
   ranks_.Prepare(mirror_);  // here, not in the first tick
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  ++owner_->metrics_.reloads;
+  published_->UpdateMetrics([](PublishMetrics& m) { ++m.reloads; });
   return true;
 }
 
@@ -225,7 +233,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     return false;
   };
   while (true) {
-    Result<FeedRead> feed = owner_->store_->ReadFeed(cursor_, 1000);
+    Result<FeedRead> feed = store_->ReadFeed(cursor_, 1000);
     if (!feed.ok()) return failed(feed.status());
     if (feed->reload) {
       spdlog::info("change feed says reload: reading the whole state");
@@ -241,7 +249,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
     }
     if (feed->cursor == cursor_) return true;
     for (const std::string& id : feed->new_districts) {
-      Result<std::optional<District>> meta = owner_->store_->ReadDistrictMeta(id);
+      Result<std::optional<District>> meta = store_->ReadDistrictMeta(id);
       if (!meta.ok()) return failed(meta.status());
       if (*meta) {
         bool created;
@@ -251,7 +259,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
         district.graph_fields = (*meta)->graph_fields;
       }
     }
-    Result<EntityValues> read = owner_->store_->ReadEntities(feed->changed);
+    Result<EntityValues> read = store_->ReadEntities(feed->changed);
     if (!read.ok()) return failed(read.status());
     for (size_t i : read->unreadable) {
       // Skipped, not waited for: the entity keeps its last good value until
@@ -264,8 +272,8 @@ bool PublishRun::FollowFeed(bool between_ticks) {
           ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
     }
     if (!read->unreadable.empty()) {
-      std::lock_guard<std::mutex> lock(owner_->mutex_);
-      owner_->metrics_.unreadable += read->unreadable.size();
+      published_->UpdateMetrics(
+          [&](PublishMetrics& m) { m.unreadable += read->unreadable.size(); });
     }
     for (size_t i = 0; i < feed->changed.size(); ++i) {
       std::optional<Json>& value = read->values[i];
@@ -282,8 +290,7 @@ void PublishRun::FollowBetweenTicks() {
   const auto read = Clock::now();
   const size_t diffed = changes_.Prepare(mirror_, &ranks_);
   {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    owner_->metrics_.prepared += diffed;
+    published_->UpdateMetrics([&](PublishMetrics& m) { m.prepared += diffed; });
   }
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
@@ -320,8 +327,7 @@ PublishRun::SendResult PublishRun::Send(
   }
   if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) {
     const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    owner_->metrics_.ack_seconds.Observe(seconds);
+    published_->UpdateMetrics([&](PublishMetrics& m) { m.ack_seconds.Observe(seconds); });
     return SendResult::kAcknowledged;
   }
   if (delivered_ && error_ == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
@@ -355,22 +361,19 @@ void PublishRun::Failed(SendResult result, uint64_t sequence) {
         "document is a state.full",
         sequence);
   }
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  ++owner_->metrics_.failures;
+  published_->UpdateMetrics([](PublishMetrics& m) { ++m.failures; });
 }
 
 void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool full,
                            size_t bytes, double ms) {
   last_ = document;
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  owner_->last_ = document;
-  if (document->has_text()) owner_->TextReady(document);
-  PublishMetrics& m = owner_->metrics_;
-  (full ? m.full : m.incremental) += 1;
-  (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
-  m.sequence = document->sequence;
-  m.last_publish_ms = ms;
-  m.tick_seconds.Observe(ms / 1000);
+  published_->Published(document, [&](PublishMetrics& m) {
+    (full ? m.full : m.incremental) += 1;
+    (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
+    m.sequence = document->sequence;
+    m.last_publish_ms = ms;
+    m.tick_seconds.Observe(ms / 1000);
+  });
 }
 
 bool PublishRun::PublishFull(Clock::time_point start) {
@@ -392,8 +395,8 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms",
                document->sequence, document->text().size(), ms);
   Published(document, true, document->text().size(), ms);
-  owner_->stream_.Publish(document->sequence, "full",
-                          RereadEventData(document->sequence, document->timestamp));
+  stream_->Publish(document->sequence, "full",
+                   RereadEventData(document->sequence, document->timestamp));
   InStep();
   return true;
 }
@@ -457,19 +460,19 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
   const size_t changed = changes_.size();
   // Built only for listeners: with none, a client that connects meanwhile
   // is told to re-read instead.
-  std::string event = whole_diff_ || !owner_->stream_.has_clients()
+  std::string event = whole_diff_ || !stream_->has_clients()
                           ? RereadEventData(document->sequence, document->timestamp)
                           : IncrementalEventData(mirror_, changes_, document->sequence,
                                                  last_->sequence, document->timestamp);
   InStep();
-  const size_t full_bytes = owner_->Metrics().last_full_bytes;
+  const size_t full_bytes = published_->Metrics().last_full_bytes;
   spdlog::info(
       "Published incremental state, sequence {}, {} changed entities, delta {} bytes "
       "({:.1f}% of the last full state), {:.1f} ms",
       document->sequence, changed, value.size(),
       full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
   Published(document, false, value.size(), ms);
-  owner_->stream_.Publish(document->sequence, "incremental", event);
+  stream_->Publish(document->sequence, "incremental", event);
   return true;
 }
 
@@ -483,16 +486,11 @@ void PublishRun::RenderLast() {
     last_->SetText(SerializeCityState(published.state()));
   }
   mirror_.timestamp = now;
-  std::lock_guard<std::mutex> lock(owner_->mutex_);
-  owner_->TextReady(last_);
+  published_->TextReady(last_);
 }
 
 void PublishRun::RenderIfWanted() {
-  {
-    std::lock_guard<std::mutex> lock(owner_->mutex_);
-    if (!owner_->render_wanted_) return;
-  }
-  if (CanRender()) RenderLast();
+  if (published_->RenderWanted() && CanRender()) RenderLast();
 }
 
 Status PublishRun::Run() {
@@ -500,7 +498,7 @@ Status PublishRun::Run() {
   for (int attempt = 0; !Reload(); ++attempt) {
     if (Stopping()) return Status::Ok();
     if (options_.once) {
-      return owner_->Metrics().store_has_city
+      return published_->Metrics().store_has_city
                  ? Status::Unavailable("cannot read the state of city '" +
                                        options_.city_id + "'")
                  : Status::NotFound("the store holds no state for city '" +
@@ -555,23 +553,8 @@ Status PublishRun::Run() {
   return Status::Unavailable("the final state.full could not be published");
 }
 
-void Publisher::TextReady(std::shared_ptr<const PublishedDocument> document) {
-  last_with_text_ = std::move(document);
-  render_wanted_ = false;
-  rendered_.notify_all();
-}
-
-std::shared_ptr<const PublishedDocument> Publisher::Readable(
-    std::chrono::milliseconds wait) const {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (!last_ || last_->has_text()) return last_;
-  render_wanted_ = true;
-  rendered_.wait_for(lock, wait, [this] { return last_->has_text(); });
-  return last_->has_text() ? last_ : last_with_text_;
-}
-
 Status Publisher::Run(const std::atomic<bool>* stop) {
-  PublishRun run(this, stop);
+  PublishRun run(options_, store_, &published_, &stream_, stop);
   Status status = run.Run();
   stream_.Close();  // every /api/stream response ends
   return status;
