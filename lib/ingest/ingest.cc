@@ -13,14 +13,14 @@
 #include "lib/city/topic.h"
 #include "lib/http/http_server.h"
 #include "lib/http/prometheus.h"
+#include "lib/ingest/dead_letters.h"
+#include "lib/ingest/flush_schedule.h"
+#include "lib/ingest/pending_changes.h"
+#include "lib/kafka/producer.h"
 
 namespace twin {
 
 using Clock = std::chrono::steady_clock;
-
-// Dead letters waiting for the broker's acknowledgement, at most.
-constexpr size_t kMaxPendingDeadLetters = 10000;
-constexpr size_t kMaxPendingDeadLetterBytes = size_t{256} << 20;
 
 Status Ingestor::CheckOptions(const IngestOptions& options) {
   // The rebalance callback uses the eager assign and unassign; with a
@@ -99,37 +99,18 @@ IngestMetrics::Health IngestMetrics::ToHealth() const {
   return {200, R"({"status":"ok"})"};
 }
 
-// One run of the loop: the Kafka handles and what is not yet flushed or
-// committed.
-class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb {
+// One run of the loop: the Kafka consumer, the dead letters and what is not
+// yet flushed or committed.
+class IngestRun : public RdKafka::RebalanceCb {
  public:
-  IngestRun(Ingestor* owner, const std::atomic<bool>* stop)
-      : owner_(owner), options_(owner->options_), stop_(stop) {}
+  IngestRun(const IngestOptions& options, StateStore* store,
+            Guarded<IngestMetrics>* metrics, const std::atomic<bool>* stop)
+      : options_(options), store_(store), metrics_(metrics), stop_(stop) {}
 
   Status Run();
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override;
-  // Dead letters are kept until the broker acknowledges them; a delivery
-  // that failed for a passing reason is sent again before any commit, one
-  // that cannot succeed is given up on (GiveUp).
-  void dr_cb(RdKafka::Message& message) override {
-    const uint64_t id = reinterpret_cast<uintptr_t>(message.msg_opaque());
-    auto it = dead_letter_copies_.find(id);
-    if (it == dead_letter_copies_.end()) return;
-    if (message.err() == RdKafka::ERR_NO_ERROR) {
-      pending_dead_letter_bytes_ -= it->second.value.size();
-      dead_letter_copies_.erase(it);
-      NotePendingDeadLetters();
-    } else if (IsPermanent(message.err())) {
-      GiveUp(it, message.errstr());
-    } else {
-      it->second.failed = true;
-      spdlog::warn(
-          "dead letter delivery failed: {}; it is sent again before the next commit",
-          message.errstr());
-    }
-  }
 
  private:
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
@@ -137,33 +118,21 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
   void LoadState(const std::vector<RdKafka::TopicPartition*>& partitions);
   // Whether the group has a committed offset for any of `partitions`.
   bool HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions);
+  // One poll of the consumer: a message handled, a partition's end noted;
+  // ends the batch (for its metrics) when due.
+  void ConsumeOne();
   void Handle(const RdKafka::Message& message);
-  void DeadLetter(const RdKafka::Message& message, const std::string& reason);
-  struct DeadLetterCopy {
-    std::string source_topic;
-    int32_t source_partition;
-    int64_t source_offset;
-    std::optional<std::string> key;
-    std::string value;
-    int64_t timestamp;
-    std::string reason;
-    bool failed = false;
-  };
-  void Send(uint64_t id, const DeadLetterCopy& copy);
-  // Keeps the pending_dead_letters gauge at the number waiting: called at
-  // every change of dead_letter_copies_ (DeadLetter, dr_cb, GiveUp).
-  void NotePendingDeadLetters() {
-    UpdateMetrics(
-        [&](IngestMetrics& m) { m.pending_dead_letters = dead_letter_copies_.size(); });
-  }
-  // A delivery error that no retry can cure: the dead letter is too large
-  // for the producer or the topic, the topic does not exist or is not
-  // allowed. state-rules.md §4: such a dead letter must not stall the
-  // consumer.
-  static bool IsPermanent(RdKafka::ErrorCode err);
-  void GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it, const std::string& error);
+  // Back-pressure: past max_pending_entities unflushed (the store is down),
+  // consumption pauses until a flush succeeds (ResumeIfPaused).
+  void PauseIfBacklogged();
+  void ResumeIfPaused();
+  bool AllAssignedAtEnd() const;
+  // After the loop: the final flush and commit (none after a fatal error).
+  Status Finish();
+  void SendDeadLetter(const RdKafka::Message& message, const std::string& reason);
   bool Flush();
   bool Commit();
+  // Drops what is pending (changes and offsets): it is consumed again.
   void DropPending();
   // Takes new epochs, reads the state again and seeks every assigned
   // partition to its stored position (a flush found the state replaced).
@@ -180,26 +149,24 @@ class IngestRun : public RdKafka::RebalanceCb, public RdKafka::DeliveryReportCb 
     }
     return std::chrono::milliseconds(2 * std::max(session_ms, 1000));
   }
-  void UpdateMetrics(const std::function<void(IngestMetrics&)>& f) {
-    std::lock_guard<std::mutex> lock(owner_->metrics_mutex_);
-    f(owner_->metrics_);
+  template <typename F>
+  void UpdateMetrics(F&& update) {
+    metrics_->Update(std::forward<F>(update));
   }
 
-  Ingestor* owner_;
   const IngestOptions& options_;
+  StateStore* store_;
+  Guarded<IngestMetrics>* metrics_;
   const std::atomic<bool>* stop_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
-  std::unique_ptr<RdKafka::Producer> dead_letters_;
+  std::unique_ptr<DeadLetterProducer> dead_letters_;  // none without a topic
   CityState state_;
-  std::set<EntityRef> changed_;
-  std::set<std::string> created_;
-  Positions next_offsets_;  // processed, not committed
+  PendingChanges pending_;
   std::set<PartitionId> assigned_, at_end_;
-  std::map<uint64_t, DeadLetterCopy> dead_letter_copies_;  // not yet acknowledged
-  size_t pending_dead_letter_bytes_ = 0;                   // their values
-  uint64_t next_dead_letter_id_ = 1;
   bool paused_ = false;
-  int failed_flushes_in_a_row_ = 0;
+  uint64_t consumed_ = 0;  // messages, in all
+  size_t in_batch_ = 0;    // messages in the current batch
+  Clock::time_point batch_start_, last_summary_;
   // The city was in the store when last read, or this run wrote it: a flush
   // must then find it there (ChangeBatch::city_must_exist).
   bool city_seen_ = false;
@@ -235,6 +202,52 @@ Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options
                                        {"fetch.max.bytes", "8388608"}});
 }
 
+// The -X properties go to both clients, except the consumer's own.
+KafkaSettings ProducerSettings(const KafkaSettings& consumer) {
+  static constexpr std::string_view kConsumerOnly[] = {"group.",
+                                                       "session.",
+                                                       "heartbeat.",
+                                                       "auto.",
+                                                       "enable.auto",
+                                                       "max.poll",
+                                                       "partition.assignment",
+                                                       "fetch.",
+                                                       "isolation.",
+                                                       "enable.partition.eof",
+                                                       "queued.",
+                                                       "check.crcs"};
+  KafkaSettings producer = consumer;
+  producer.properties.clear();
+  for (const auto& [key, value] : consumer.properties) {
+    bool consumer_only = false;
+    for (std::string_view prefix : kConsumerOnly) {
+      consumer_only = consumer_only || key.rfind(prefix, 0) == 0;
+    }
+    if (!consumer_only) producer.properties.emplace_back(key, value);
+  }
+  return producer;
+}
+
+KafkaProperties DeadLetterProducerDefaults(const IngestOptions& options) {
+  // A dead letter is any message the input accepted (state-rules.md §4):
+  // the producer takes as much as the input, plus room for the key and
+  // headers (a message that large may still be over the topic's limit:
+  // then it is given up on, not retried for ever).
+  const size_t max_bytes =
+      std::max<size_t>(1000000, options.rules.max_message_bytes + 65536);
+  return {{"acks", "all"},
+          {"enable.idempotence", "true"},
+          {"message.max.bytes", std::to_string(max_bytes)},
+          // Dead letters are waited for only at a commit (which flushes the
+          // producer): batching them spares the broker a request each (at
+          // 1% rejects, 5 ms batches cost it 4-5 s of CPU per million input
+          // messages; BENCHMARKS.md).
+          {"linger.ms", "100"},
+          // A dead-letter topic that does not exist holds commits this long
+          // (librdkafka's default: 30 s).
+          {"topic.metadata.propagation.max.ms", "5000"}};
+}
+
 }  // namespace
 
 Status IngestRun::Connect() {
@@ -245,54 +258,24 @@ Status IngestRun::Connect() {
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) return Status::Unavailable("Kafka consumer: " + error);
   if (!options_.dead_letter_topic.empty()) {
-    // -X properties go to both clients, except the consumer's own.
-    static constexpr std::string_view kConsumerOnly[] = {"group.",
-                                                         "session.",
-                                                         "heartbeat.",
-                                                         "auto.",
-                                                         "enable.auto",
-                                                         "max.poll",
-                                                         "partition.assignment",
-                                                         "fetch.",
-                                                         "isolation.",
-                                                         "enable.partition.eof",
-                                                         "queued.",
-                                                         "check.crcs"};
-    KafkaSettings producer_settings = options_.kafka;
-    producer_settings.properties.clear();
-    for (const auto& [k, v] : options_.kafka.properties) {
-      bool consumer_only = false;
-      for (std::string_view prefix : kConsumerOnly) {
-        consumer_only = consumer_only || k.rfind(prefix, 0) == 0;
-      }
-      if (!consumer_only) producer_settings.properties.emplace_back(k, v);
-    }
-    // A dead letter is any message the input accepted (state-rules.md §4):
-    // the producer takes as much as the input, plus room for the key and
-    // headers (a message that large may still be over the topic's limit:
-    // then it is given up on, not retried for ever).
-    const size_t max_bytes =
-        std::max<size_t>(1000000, options_.rules.max_message_bytes + 65536);
-    TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> pconf,
-                          MakeKafkaConf(producer_settings,
-                                        {{"acks", "all"},
-                                         {"enable.idempotence", "true"},
-                                         {"message.max.bytes", std::to_string(max_bytes)},
-                                         // Dead letters are waited for only
-                                         // at a commit (which flushes the
-                                         // producer): batching them spares
-                                         // the broker a request each (at
-                                         // 1% rejects, 5 ms batches cost it
-                                         // 4-5 s of CPU per million input
-                                         // messages; BENCHMARKS.md).
-                                         {"linger.ms", "100"},
-                                         // A dead-letter topic that does not
-                                         // exist holds commits this long
-                                         // (librdkafka's default: 30 s).
-                                         {"topic.metadata.propagation.max.ms", "5000"}}));
-    pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
-    dead_letters_.reset(RdKafka::Producer::create(pconf.get(), error));
-    if (!dead_letters_) return Status::Unavailable("dead-letter producer: " + error);
+    const KafkaSettings settings = ProducerSettings(options_.kafka);
+    const KafkaProperties defaults = DeadLetterProducerDefaults(options_);
+    auto make = [&](Producer::DeliveryHandler on_delivery) {
+      return MakeKafkaProducer(settings, defaults, std::move(on_delivery));
+    };
+    Result<std::unique_ptr<DeadLetterProducer>> dead_letters =
+        DeadLetterProducer::Create(options_.dead_letter_topic, DeadLetterLimits{}, make,
+                                   [this](const DeadLetterStats& stats) {
+                                     UpdateMetrics([&](IngestMetrics& m) {
+                                       m.dead_letters_failed = stats.failed;
+                                       m.dead_letters_dropped = stats.dropped;
+                                       m.pending_dead_letters = stats.waiting;
+                                       m.last_dead_letter_error = stats.last_error;
+                                     });
+                                   });
+    if (!dead_letters.ok())
+      return dead_letters.status().WithContext("dead-letter producer");
+    dead_letters_ = std::move(*dead_letters);
   }
   std::vector<std::string> topics(kTopicNames.begin(), kTopicNames.end());
   if (consumer_->subscribe(topics) != RdKafka::ERR_NO_ERROR) {
@@ -313,8 +296,8 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
   std::vector<PartitionId> ids;
   for (const auto* tp : partitions) ids.emplace_back(tp->topic(), tp->partition());
   for (int attempt = 0; !Stopping(); ++attempt) {
-    Result<Epochs> epochs = owner_->store_->TakeEpochs(ids);
-    Result<StoredState> stored = epochs.ok() ? owner_->store_->Read() : epochs.status();
+    Result<Epochs> epochs = store_->TakeEpochs(ids);
+    Result<StoredState> stored = epochs.ok() ? store_->Read() : epochs.status();
     if (stored.ok()) {
       epochs_ = std::move(*epochs);
       state_ = std::move(stored->state);
@@ -358,9 +341,7 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
 }
 
 void IngestRun::DropPending() {
-  changed_.clear();
-  created_.clear();
-  next_offsets_.clear();
+  pending_.Clear();
   UpdateMetrics([&](IngestMetrics& m) { m.pending_entities = 0; });
 }
 
@@ -406,9 +387,9 @@ bool IngestRun::RewriteWhole() {
   // positions read with it) plus what it applied since. Written whole, with
   // those positions, as a new incarnation: the other members then read it
   // again and resume from its positions for their partitions.
-  const Positions positions =
-      MergePositions(MergePositions(read_positions_, flushed_positions_), next_offsets_);
-  Result<std::string> incarnation = owner_->store_->Replace(state_, positions);
+  const Positions positions = MergePositions(
+      MergePositions(read_positions_, flushed_positions_), pending_.offsets());
+  Result<std::string> incarnation = store_->Replace(state_, positions);
   if (!incarnation.ok()) {
     spdlog::warn("the store lost the city; rewriting it whole failed ({}); retrying",
                  incarnation.status().message());
@@ -416,12 +397,11 @@ bool IngestRun::RewriteWhole() {
   }
   std::vector<PartitionId> ids;
   for (const auto& [partition, epoch] : epochs_) ids.push_back(partition);
-  Result<Epochs> epochs = owner_->store_->TakeEpochs(ids);
+  Result<Epochs> epochs = store_->TakeEpochs(ids);
   incarnation_ = std::move(*incarnation);
   read_positions_ = positions;
   flushed_positions_.clear();
-  changed_.clear();
-  created_.clear();
+  pending_.ForgetChanges();
   if (!epochs.ok()) {
     // Written, but not holding the partitions: read again before writing more.
     spdlog::warn("taking epochs after the rewrite failed ({})",
@@ -458,8 +438,7 @@ void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCod
                              std::vector<RdKafka::TopicPartition*>& partitions) {
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     LoadState(partitions);  // sets each partition's offset to its stored position
-    changed_.clear();
-    created_.clear();
+    pending_.ForgetChanges();
     fenced_ = false;
     consumer->assign(partitions);
     assigned_.clear();
@@ -476,7 +455,7 @@ void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCod
       spdlog::warn(
           "assignment lost: {} unflushed changes dropped; the partitions' new owner "
           "resumes from the store's positions",
-          changed_.size());
+          pending_.entity_count());
     } else if (!(Flush() && Commit())) {
       spdlog::warn(
           "partitions revoked with unflushed changes; their next owner re-reads them");
@@ -486,110 +465,24 @@ void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCod
     consumer->unassign();
     assigned_.clear();
     at_end_.clear();
-    next_offsets_.clear();
-    changed_.clear();
-    created_.clear();
+    pending_.Clear();
     paused_ = false;
     spdlog::info("revoked {} partitions", partitions.size());
   }
 }
 
-void IngestRun::DeadLetter(const RdKafka::Message& message, const std::string& reason) {
+void IngestRun::SendDeadLetter(const RdKafka::Message& message,
+                               const std::string& reason) {
   if (!dead_letters_) return;
-  DeadLetterCopy copy;
-  copy.source_topic = message.topic_name();
-  copy.source_partition = message.partition();
-  copy.source_offset = message.offset();
-  if (message.key() != nullptr) copy.key = *message.key();
-  copy.value.assign(static_cast<const char*>(message.payload()), message.len());
-  copy.timestamp = message.timestamp().timestamp;
-  copy.reason = reason;
-  // Bounded: while the broker does not acknowledge, dead letters wait here,
-  // and past the bound a new one is dropped (counted, and /healthz says so)
-  // rather than held without limit.
-  if (dead_letter_copies_.size() >= kMaxPendingDeadLetters ||
-      pending_dead_letter_bytes_ + copy.value.size() > kMaxPendingDeadLetterBytes) {
-    spdlog::warn(
-        "dead letter for {}[{}]@{} dropped: {} dead letters ({} bytes) are already "
-        "waiting for the broker",
-        copy.source_topic, copy.source_partition, copy.source_offset,
-        dead_letter_copies_.size(), pending_dead_letter_bytes_);
-    UpdateMetrics([&](IngestMetrics& m) {
-      ++m.dead_letters_dropped;
-      m.last_dead_letter_error = "too many dead letters waiting for the broker";
-    });
-    return;
-  }
-  pending_dead_letter_bytes_ += copy.value.size();
-  const uint64_t id = next_dead_letter_id_++;
-  Send(id, dead_letter_copies_.emplace(id, std::move(copy)).first->second);
-  NotePendingDeadLetters();
-}
-
-bool IngestRun::IsPermanent(RdKafka::ErrorCode err) {
-  switch (err) {
-    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
-    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
-    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
-    case RdKafka::ERR__UNKNOWN_TOPIC:
-    case RdKafka::ERR__UNKNOWN_PARTITION:
-    case RdKafka::ERR_TOPIC_EXCEPTION:
-    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
-    case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
-    case RdKafka::ERR_INVALID_RECORD:
-    case RdKafka::ERR_POLICY_VIOLATION:
-    case RdKafka::ERR__INVALID_ARG:
-      return true;
-    default:
-      return false;
-  }
-}
-
-void IngestRun::GiveUp(std::map<uint64_t, DeadLetterCopy>::iterator it,
-                       const std::string& error) {
-  const DeadLetterCopy& copy = it->second;
-  spdlog::warn(
-      "dead letter for {}[{}]@{} ({}, {} bytes) cannot be delivered to {}: {}; it is "
-      "counted and passed, and its offset is committed",
-      copy.source_topic, copy.source_partition, copy.source_offset, copy.reason,
-      copy.value.size(), options_.dead_letter_topic, error);
-  UpdateMetrics([&](IngestMetrics& m) {
-    ++m.dead_letters_failed;
-    m.last_dead_letter_error = error;
-  });
-  pending_dead_letter_bytes_ -= copy.value.size();
-  dead_letter_copies_.erase(it);
-  NotePendingDeadLetters();
-}
-
-void IngestRun::Send(uint64_t id, const DeadLetterCopy& copy) {
-  RdKafka::Headers* headers = RdKafka::Headers::create();
-  headers->add("source-topic", copy.source_topic);
-  headers->add("source-partition", std::to_string(copy.source_partition));
-  headers->add("source-offset", std::to_string(copy.source_offset));
-  headers->add("error", copy.reason);
-  while (true) {
-    const RdKafka::ErrorCode err = dead_letters_->produce(
-        options_.dead_letter_topic, RdKafka::Topic::PARTITION_UA,
-        RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(copy.value.data()),
-        copy.value.size(), copy.key ? copy.key->data() : nullptr,
-        copy.key ? copy.key->size() : 0, copy.timestamp, headers,
-        reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
-    if (err == RdKafka::ERR_NO_ERROR) return;  // the producer owns headers now
-    if (err != RdKafka::ERR__QUEUE_FULL) {
-      delete headers;
-      auto it = dead_letter_copies_.find(id);
-      if (IsPermanent(err)) {
-        GiveUp(it, RdKafka::err2str(err));
-      } else {
-        it->second.failed = true;
-        spdlog::warn("dead letter not sent: {}; it is sent again before the next commit",
-                     RdKafka::err2str(err));
-      }
-      return;
-    }
-    dead_letters_->poll(100);
-  }
+  DeadLetter letter;
+  letter.source_topic = message.topic_name();
+  letter.source_partition = message.partition();
+  letter.source_offset = message.offset();
+  if (message.key() != nullptr) letter.key = *message.key();
+  letter.value.assign(static_cast<const char*>(message.payload()), message.len());
+  letter.timestamp_ms = message.timestamp().timestamp;
+  letter.reason = reason;
+  dead_letters_->Add(std::move(letter));
 }
 
 void IngestRun::Handle(const RdKafka::Message& message) {
@@ -605,14 +498,13 @@ void IngestRun::Handle(const RdKafka::Message& message) {
                      options_.rules);
     outcome = std::string(OutcomeName(r.outcome));
     if (r.outcome == Outcome::kApplied) {
-      changed_.insert(r.target);
-      if (r.district_created) created_.insert(r.target.district_id);
+      pending_.NoteApplied(r);
     } else if (r.outcome == Outcome::kRejected) {
-      DeadLetter(message, r.reason);
+      SendDeadLetter(message, r.reason);
       outcome = "rejected";
     }
   }
-  next_offsets_[tp] = message.offset() + 1;
+  pending_.NoteConsumed(tp, message.offset());
   UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{message.topic_name(), outcome}]; });
 }
 
@@ -620,7 +512,7 @@ bool IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.
   if (!fatal_.ok() || fenced_) return false;
-  if (!state_read_ && (!changed_.empty() || !created_.empty())) {
+  if (!state_read_ && pending_.has_changes()) {
     if (Stopping()) {
       // The stop cut the assignment's read short: these changes rest on a
       // state this member never read. Dropped with their offsets (nothing
@@ -628,26 +520,24 @@ bool IngestRun::Flush() {
       spdlog::info(
           "stopping before the state was read: {} changes dropped, not written; "
           "their messages are read again from the store's positions",
-          changed_.size());
+          pending_.entity_count());
       DropPending();
       return true;
     }
     spdlog::warn(
         "the state was not read since the last assignment: {} changes not written",
-        changed_.size());
+        pending_.entity_count());
     return false;
   }
-  if (changed_.empty() && created_.empty() && next_offsets_.empty()) {
-    failed_flushes_in_a_row_ = 0;
+  if (pending_.empty()) {
     return true;
   }
   const auto start = Clock::now();
-  ChangeBatch batch = ChangeBatch::Collect(state_, changed_, created_);
-  batch.positions = next_offsets_;
+  ChangeBatch batch = pending_.Batch(state_);
   batch.city_must_exist = city_seen_;
   batch.incarnation = incarnation_;
   batch.epochs = epochs_;
-  Status status = owner_->store_->Write(batch);
+  Status status = store_->Write(batch);
   switch (status.code()) {
     case StatusCode::kOk:
       break;
@@ -677,17 +567,16 @@ bool IngestRun::Flush() {
       spdlog::warn(
           "flush fenced: {}; {} changes dropped, consumption paused until the next "
           "assignment",
-          status.message(), changed_.size());
+          status.message(), pending_.entity_count());
       Fence();
       return false;
     default: {
-      ++failed_flushes_in_a_row_;
-      spdlog::warn("flush of {} entities failed ({}); keeping them", changed_.size(),
-                   status.message());
+      spdlog::warn("flush of {} entities failed ({}); keeping them",
+                   pending_.entity_count(), status.message());
       UpdateMetrics([&](IngestMetrics& m) {
         ++m.flush_failures;
         m.store_ok = false;
-        m.pending_entities = changed_.size();
+        m.pending_entities = pending_.entity_count();
       });
       return false;
     }
@@ -704,13 +593,11 @@ bool IngestRun::Flush() {
     m.pending_entities = 0;
   });
   if (batch.changes_entities()) {
-    spdlog::debug("flushed {} entities in {:.1f} ms", changed_.size(), ms);
+    spdlog::debug("flushed {} entities in {:.1f} ms", pending_.entity_count(), ms);
     city_seen_ = true;
   }
-  flushed_positions_ = MergePositions(std::move(flushed_positions_), next_offsets_);
-  changed_.clear();
-  created_.clear();
-  failed_flushes_in_a_row_ = 0;
+  flushed_positions_ = MergePositions(std::move(flushed_positions_), pending_.offsets());
+  pending_.ForgetChanges();
   return true;
 }
 
@@ -729,34 +616,16 @@ void IngestRun::Fence() {
 bool IngestRun::Commit() {
   // Rejections must be in the dead-letter topic before their offsets are
   // committed.
-  if (dead_letters_) {
-    // Send may give a copy up (erase it): step past it first.
-    for (auto it = dead_letter_copies_.begin(); it != dead_letter_copies_.end();) {
-      const uint64_t id = it->first;
-      DeadLetterCopy& copy = it->second;
-      ++it;
-      if (copy.failed) {
-        copy.failed = false;
-        Send(id, copy);
-      }
-    }
-    for (int i = 0; i < 100 && dead_letters_->outq_len() > 0; ++i)
-      dead_letters_->flush(100);
-    if (!dead_letter_copies_.empty()) {
-      spdlog::warn("{} dead letters not acknowledged; not committing",
-                   dead_letter_copies_.size());
-      return false;
-    }
-  }
-  if (next_offsets_.empty()) return true;
+  if (dead_letters_ && !dead_letters_->SettleForCommit()) return false;
+  if (pending_.offsets().empty()) return true;
   std::vector<RdKafka::TopicPartition*> offsets;
-  for (const auto& [tp, offset] : next_offsets_) {
+  for (const auto& [tp, offset] : pending_.offsets()) {
     offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
   }
   const RdKafka::ErrorCode err = consumer_->commitSync(offsets);
   // Lag from the locally known high watermarks (no broker round trip).
   int64_t lag = 0;
-  for (const auto& [tp, offset] : next_offsets_) {
+  for (const auto& [tp, offset] : pending_.offsets()) {
     int64_t low = 0, high = 0;
     if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) ==
             RdKafka::ERR_NO_ERROR &&
@@ -769,7 +638,7 @@ bool IngestRun::Commit() {
     spdlog::warn("commit failed: {}", RdKafka::err2str(err));
     return false;
   }
-  next_offsets_.clear();
+  pending_.ForgetOffsets();
   UpdateMetrics([&](IngestMetrics& m) {
     ++m.commits;
     m.lag = lag;
@@ -781,56 +650,19 @@ Status IngestRun::Run() {
   TWIN_RETURN_IF_ERROR(Connect());
   // No state is read here: every assignment reads it (rebalance_cb), and
   // nothing is consumed before the first one.
-  auto last_flush = Clock::now();
-  auto last_summary = Clock::now();
-  auto batch_start = Clock::now();
-  size_t in_batch = 0;
-  uint64_t total = 0;
-  int flush_backoff_ms = options_.flush_interval_ms;
+  FlushSchedule flushes(std::chrono::milliseconds(options_.flush_interval_ms),
+                        Clock::now());
+  last_summary_ = batch_start_ = Clock::now();
   while (!Stopping() && fatal_.ok()) {
-    std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
-    switch (message->err()) {
-      case RdKafka::ERR_NO_ERROR:
-        Handle(*message);
-        ++in_batch;
-        ++total;
-        break;
-      case RdKafka::ERR__PARTITION_EOF:
-        at_end_.insert({message->topic_name(), message->partition()});
-        break;
-      case RdKafka::ERR__TIMED_OUT:
-        break;
-      default:
-        spdlog::warn("Kafka: {}", message->errstr());
-    }
-    if (dead_letters_) dead_letters_->poll(0);
+    ConsumeOne();
+    if (dead_letters_) dead_letters_->Poll();
     const auto now = Clock::now();
-    if (in_batch >= options_.batch_size ||
-        (in_batch > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
-      const double ms =
-          std::chrono::duration<double, std::milli>(now - batch_start).count();
-      spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch, ms);
-      UpdateMetrics([&](IngestMetrics& m) {
-        m.last_batch_ms = ms;
-        m.batch_seconds.Observe(ms / 1000);
-      });
-      in_batch = 0;
-      batch_start = now;
-    }
-    if (now - last_flush >= std::chrono::milliseconds(flush_backoff_ms)) {
-      last_flush = now;
+    if (flushes.Due(now)) {
       if (Flush() && Commit()) {
-        flush_backoff_ms = options_.flush_interval_ms;
-        if (paused_) {
-          std::vector<RdKafka::TopicPartition*> parts;
-          consumer_->assignment(parts);
-          consumer_->resume(parts);
-          RdKafka::TopicPartition::destroy(parts);
-          paused_ = false;
-          spdlog::info("store is back; consuming again");
-        }
+        flushes.Succeeded(now);
+        ResumeIfPaused();
       } else {
-        flush_backoff_ms = std::min(10000, flush_backoff_ms * 2);
+        flushes.Failed(now);
       }
     }
     // A member fenced by mistake (an old member took its epochs back before
@@ -839,30 +671,83 @@ Status IngestRun::Run() {
     if (fenced_ && now - fenced_since_ >= FenceGrace()) {
       Reacquire("fenced for twice the session timeout without a new assignment");
     }
-    if (!paused_ && changed_.size() > options_.max_pending_entities) {
-      std::vector<RdKafka::TopicPartition*> parts;
-      consumer_->assignment(parts);
-      consumer_->pause(parts);
-      RdKafka::TopicPartition::destroy(parts);
-      paused_ = true;
-      spdlog::warn("{} unflushed entities: pausing consumption until the store is back",
-                   changed_.size());
+    PauseIfBacklogged();
+    if (now - last_summary_ >= std::chrono::seconds(10)) {
+      last_summary_ = now;
+      spdlog::info("{} messages consumed, {} entities pending", consumed_,
+                   pending_.entity_count());
     }
-    if (now - last_summary >= std::chrono::seconds(10)) {
-      last_summary = now;
-      spdlog::info("{} messages consumed, {} entities pending", total, changed_.size());
-    }
-    if (options_.exit_at_end && !assigned_.empty() &&
-        at_end_.size() == assigned_.size() &&
-        std::includes(at_end_.begin(), at_end_.end(), assigned_.begin(),
-                      assigned_.end())) {
+    if (options_.exit_at_end && AllAssignedAtEnd()) {
       spdlog::info("every assigned partition read to its end");
       break;
     }
   }
+  return Finish();
+}
+
+void IngestRun::ConsumeOne() {
+  std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
+  switch (message->err()) {
+    case RdKafka::ERR_NO_ERROR:
+      Handle(*message);
+      ++in_batch_;
+      ++consumed_;
+      break;
+    case RdKafka::ERR__PARTITION_EOF:
+      at_end_.insert({message->topic_name(), message->partition()});
+      break;
+    case RdKafka::ERR__TIMED_OUT:
+      break;
+    default:
+      spdlog::warn("Kafka: {}", message->errstr());
+  }
+  // A batch ends at its size, or when the consumer has nothing more now.
+  if (in_batch_ >= options_.batch_size ||
+      (in_batch_ > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
+    const auto now = Clock::now();
+    const double ms =
+        std::chrono::duration<double, std::milli>(now - batch_start_).count();
+    spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch_, ms);
+    UpdateMetrics([&](IngestMetrics& m) {
+      m.last_batch_ms = ms;
+      m.batch_seconds.Observe(ms / 1000);
+    });
+    in_batch_ = 0;
+    batch_start_ = now;
+  }
+}
+
+void IngestRun::PauseIfBacklogged() {
+  if (paused_ || pending_.entity_count() <= options_.max_pending_entities) return;
+  std::vector<RdKafka::TopicPartition*> parts;
+  consumer_->assignment(parts);
+  consumer_->pause(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  paused_ = true;
+  spdlog::warn("{} unflushed entities: pausing consumption until the store is back",
+               pending_.entity_count());
+}
+
+void IngestRun::ResumeIfPaused() {
+  if (!paused_) return;
+  std::vector<RdKafka::TopicPartition*> parts;
+  consumer_->assignment(parts);
+  consumer_->resume(parts);
+  RdKafka::TopicPartition::destroy(parts);
+  paused_ = false;
+  spdlog::info("store is back; consuming again");
+}
+
+bool IngestRun::AllAssignedAtEnd() const {
+  return !assigned_.empty() && at_end_.size() == assigned_.size() &&
+         std::includes(at_end_.begin(), at_end_.end(), assigned_.begin(),
+                       assigned_.end());
+}
+
+Status IngestRun::Finish() {
   if (!fatal_.ok()) {
     consumer_->close();
-    spdlog::info("stopped after {} messages", total);
+    spdlog::info("stopped after {} messages", consumed_);
     return fatal_;
   }
   // Orderly stop: final flush and commit, retried for a while. The consumer
@@ -876,13 +761,13 @@ Status IngestRun::Run() {
     if (message->err() == RdKafka::ERR_NO_ERROR) Handle(*message);
   }
   consumer_->close();
-  spdlog::info("stopped after {} messages", total);
+  spdlog::info("stopped after {} messages", consumed_);
   if (!done) return Status::Unavailable("could not flush and commit before stopping");
   return Status::Ok();
 }
 
 Status Ingestor::Run(const std::atomic<bool>* stop) {
-  IngestRun run(this, stop);
+  IngestRun run(options_, store_, &metrics_, stop);
   return run.Run();
 }
 

@@ -24,9 +24,9 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 
+#include "lib/base/guarded.h"
 #include "lib/base/status.h"
 #include "lib/city/update_rules.h"
 #include "lib/http/prometheus.h"
@@ -102,17 +102,12 @@ class Ingestor {
   // Transient Kafka and Redis failures are retried, not returned.
   Status Run(const std::atomic<bool>* stop);
 
-  IngestMetrics Metrics() const {
-    std::lock_guard<std::mutex> lock(metrics_mutex_);
-    return metrics_;
-  }
+  IngestMetrics Metrics() const { return metrics_.Get(); }
 
  private:
   IngestOptions options_;
   StateStore* store_;
-  mutable std::mutex metrics_mutex_;
-  IngestMetrics metrics_;
-  friend class IngestRun;
+  Guarded<IngestMetrics> metrics_;
 };
 
 }  // namespace twin
