@@ -71,6 +71,44 @@ Json Readings(Rng* rng) {
           {"precipitation", Round(rng->Uniform() * 5, 10)}};
 }
 
+// The buses, stations, incidents and units, drawn from `rng` after the
+// districts (the order keeps every seed's city as it was).
+void AddCityWideEntities(const CityShape& shape, Rng* rng, const std::string& updated,
+                         CityState* city) {
+  for (int i = 0; i < shape.buses; ++i) {
+    city->CityEntities(EntityKind::kBus)[BusId(i)] = {
+        {"busId", BusId(i)},
+        {"routeId", "route-" + std::to_string(i % 12)},
+        {"currentLocation", Point(rng, 42.3, 13.3)},
+        {"heading", rng->Below(360)},
+        {"speed", Round(rng->Uniform() * 50, 10)},
+        {"passengerCount", rng->Below(80)},
+        {"status", "in_service"},
+        {"lastUpdated", updated}};
+  }
+  for (int i = 0; i < shape.stations; ++i) {
+    city->CityEntities(EntityKind::kTransportStation)[StationId(i)] = {
+        {"stationId", StationId(i)},          {"name", "Station " + std::to_string(i)},
+        {"location", Point(rng, 42.3, 13.3)}, {"waitingPassengers", rng->Below(40)},
+        {"nextArrivals", Json::array()},      {"lastUpdated", updated}};
+  }
+  for (int i = 0; i < shape.incidents; ++i) {
+    city->CityEntities(EntityKind::kIncident)[IncidentId(i)] = {
+        {"incidentId", IncidentId(i)}, {"type", "accident"},
+        {"severity", "medium"},        {"location", Point(rng, 42.3, 13.3)},
+        {"status", "reported"},        {"assignedUnits", Json::array()},
+        {"reportedAt", updated},       {"lastUpdated", updated}};
+  }
+  for (int i = 0; i < shape.units; ++i) {
+    city->CityEntities(EntityKind::kUnit)[UnitId(i)] = {
+        {"unitId", UnitId(i)},
+        {"type", "ambulance"},
+        {"status", "available"},
+        {"currentLocation", Point(rng, 42.3, 13.3)},
+        {"lastUpdated", updated}};
+  }
+}
+
 }  // namespace
 
 CityShape CityShape::Scaled(int factor) const {
@@ -168,38 +206,7 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
     }
     city.PutDistrict(std::move(district));
   }
-  for (int i = 0; i < shape.buses; ++i) {
-    city.CityEntities(EntityKind::kBus)[BusId(i)] = {
-        {"busId", BusId(i)},
-        {"routeId", "route-" + std::to_string(i % 12)},
-        {"currentLocation", Point(&rng, 42.3, 13.3)},
-        {"heading", rng.Below(360)},
-        {"speed", Round(rng.Uniform() * 50, 10)},
-        {"passengerCount", rng.Below(80)},
-        {"status", "in_service"},
-        {"lastUpdated", updated}};
-  }
-  for (int i = 0; i < shape.stations; ++i) {
-    city.CityEntities(EntityKind::kTransportStation)[StationId(i)] = {
-        {"stationId", StationId(i)},           {"name", "Station " + std::to_string(i)},
-        {"location", Point(&rng, 42.3, 13.3)}, {"waitingPassengers", rng.Below(40)},
-        {"nextArrivals", Json::array()},       {"lastUpdated", updated}};
-  }
-  for (int i = 0; i < shape.incidents; ++i) {
-    city.CityEntities(EntityKind::kIncident)[IncidentId(i)] = {
-        {"incidentId", IncidentId(i)}, {"type", "accident"},
-        {"severity", "medium"},        {"location", Point(&rng, 42.3, 13.3)},
-        {"status", "reported"},        {"assignedUnits", Json::array()},
-        {"reportedAt", updated},       {"lastUpdated", updated}};
-  }
-  for (int i = 0; i < shape.units; ++i) {
-    city.CityEntities(EntityKind::kUnit)[UnitId(i)] = {
-        {"unitId", UnitId(i)},
-        {"type", "ambulance"},
-        {"status", "available"},
-        {"currentLocation", Point(&rng, 42.3, 13.3)},
-        {"lastUpdated", updated}};
-  }
+  AddCityWideEntities(shape, &rng, updated, &city);
   return city;
 }
 

@@ -52,6 +52,47 @@ bool SeekToTime(RdKafka::KafkaConsumer* consumer, int64_t start_ms,
   return true;
 }
 
+// Adds every non-empty partition of `topic` to `assignment`, at its low
+// watermark, with its high watermark in `end`. A topic that does not exist
+// adds nothing.
+Status ListPartitions(RdKafka::KafkaConsumer* consumer, const std::string& topic,
+                      const std::string& brokers,
+                      std::map<std::pair<std::string, int32_t>, int64_t>* end,
+                      Partitions* assignment) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer, topic, nullptr, error));
+  RdKafka::Metadata* raw = nullptr;
+  if (!handle ||
+      consumer->metadata(false, handle.get(), &raw, kMetadataTimeoutMs) !=
+          RdKafka::ERR_NO_ERROR ||
+      raw == nullptr) {
+    return Status::Unavailable("no metadata for topic '" + topic + "' from " + brokers);
+  }
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
+    if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+      spdlog::debug("topic '{}' does not exist: nothing to read", topic);
+      continue;
+    }
+    if (t->err() != RdKafka::ERR_NO_ERROR) {
+      return Status::Unavailable("metadata of topic '" + topic +
+                                 "': " + RdKafka::err2str(t->err()));
+    }
+    for (const RdKafka::PartitionMetadata* p : *t->partitions()) {
+      int64_t low = 0, high = 0;
+      if (consumer->query_watermark_offsets(
+              topic, p->id(), &low, &high, kMetadataTimeoutMs) != RdKafka::ERR_NO_ERROR) {
+        return Status::Unavailable("offsets of '" + topic + "' from " + brokers);
+      }
+      if (high <= low) continue;  // empty
+      (*end)[{topic, p->id()}] = high;
+      assignment->list.push_back(RdKafka::TopicPartition::create(topic, p->id(), low));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // Remembers since when librdkafka has reported every broker down; cleared
@@ -100,39 +141,8 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
 
   Partitions assignment;
   for (const std::string& topic : options.topics) {
-    std::unique_ptr<RdKafka::Topic> handle(
-        RdKafka::Topic::create(consumer, topic, nullptr, error));
-    RdKafka::Metadata* raw = nullptr;
-    if (!handle ||
-        consumer->metadata(false, handle.get(), &raw, kMetadataTimeoutMs) !=
-            RdKafka::ERR_NO_ERROR ||
-        raw == nullptr) {
-      return Status::Unavailable("no metadata for topic '" + topic + "' from " +
-                                 settings.brokers);
-    }
-    std::unique_ptr<RdKafka::Metadata> metadata(raw);
-    for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
-      if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
-        spdlog::debug("topic '{}' does not exist: nothing to read", topic);
-        continue;
-      }
-      if (t->err() != RdKafka::ERR_NO_ERROR) {
-        return Status::Unavailable("metadata of topic '" + topic +
-                                   "': " + RdKafka::err2str(t->err()));
-      }
-      for (const RdKafka::PartitionMetadata* p : *t->partitions()) {
-        int64_t low = 0, high = 0;
-        if (consumer->query_watermark_offsets(topic, p->id(), &low, &high,
-                                              kMetadataTimeoutMs) !=
-            RdKafka::ERR_NO_ERROR) {
-          return Status::Unavailable("offsets of '" + topic + "' from " +
-                                     settings.brokers);
-        }
-        if (high <= low) continue;  // empty
-        source->end_[{topic, p->id()}] = high;
-        assignment.list.push_back(RdKafka::TopicPartition::create(topic, p->id(), low));
-      }
-    }
+    TWIN_RETURN_IF_ERROR(
+        ListPartitions(consumer, topic, settings.brokers, &source->end_, &assignment));
   }
   // Partitions with a start position begin exactly there; the time applies
   // to the others.

@@ -126,16 +126,14 @@ std::string RedisStore::Field(const EntityRef& ref) {
   return std::to_string(ref.district_id.size()) + ":" + ref.district_id + ref.id;
 }
 
-Status RedisStore::Context(const Status& status, std::string_view what) const {
-  return status.WithContext(std::string(what) + " city '" + city_id_ + "'");
-}
+namespace {
 
-Status RedisStore::Write(const ChangeBatch& batch) {
-  if (batch.empty()) return Status::Ok();
-  // The feed entry names what changed: {"d":[districts],"e":[[kind,district,id]]}.
+// The feed entry of `batch`: what changed, as
+// {"d":[districts],"e":[[kind,district,id]]}.
+std::string FeedEntry(const ChangeBatch& batch) {
   std::string entry;
   {
-    JsonWriter w(&entry);
+    JsonWriter w(&entry);  // flushes into `entry` when it goes
     w.Raw("{\"d\":[");
     for (size_t i = 0; i < batch.new_districts.size(); ++i) {
       if (i > 0) w.Raw(',');
@@ -155,6 +153,17 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     }
     w.Raw("]}");
   }
+  return entry;
+}
+
+}  // namespace
+
+Status RedisStore::Context(const Status& status, std::string_view what) const {
+  return status.WithContext(std::string(what) + " city '" + city_id_ + "'");
+}
+
+Status RedisStore::Write(const ChangeBatch& batch) {
+  if (batch.empty()) return Status::Ok();
   // The fence, checked before the transaction with the epochs hash
   // WATCHed: anything that could invalidate it in between (another member
   // taking epochs, a load's switch) touches that hash and aborts the EXEC,
@@ -208,7 +217,7 @@ Status RedisStore::Write(const ChangeBatch& batch) {
   if (batch.changes_entities()) {
     commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
                         std::to_string(batch.timestamp),
-                        std::to_string(options_.feed_max_entries), std::move(entry),
+                        std::to_string(options_.feed_max_entries), FeedEntry(batch),
                         city_id_, std::string(kDefaultCityName)});
   }
   commands.push_back({"EXEC"});
