@@ -48,7 +48,8 @@ class FakeProducer : public Producer {
 };
 
 struct Harness {
-  explicit Harness(DeadLetterLimits limits = {}) {
+  // `silent`: the broker answers nothing until told.
+  explicit Harness(DeadLetterLimits limits = {}, bool silent = false) {
     auto made = DeadLetterProducer::Create(
         "twin.deadletter", limits,
         [this](
@@ -60,11 +61,19 @@ struct Harness {
         [this](const DeadLetterStats& stats) { last_stats = stats; });
     REQUIRE(made.ok());
     dead_letters = std::move(*made);
+    producer->silent = silent;
   }
   FakeProducer* producer = nullptr;
   std::unique_ptr<DeadLetterProducer> dead_letters;
   DeadLetterStats last_stats;
 };
+
+DeadLetterLimits Bound(size_t count, size_t bytes) {
+  DeadLetterLimits limits;
+  limits.max_waiting = count;
+  limits.max_waiting_bytes = bytes;
+  return limits;
+}
 
 DeadLetter Letter(int64_t offset, std::string value = "{bad",
                   std::string reason = "invalid-json") {
@@ -153,10 +162,7 @@ TEST_CASE("a dead letter the producer refuses at once is given up on or kept by 
 }
 
 TEST_CASE("past the bound on waiting dead letters a new one is dropped and counted") {
-  DeadLetterLimits limits;
-  limits.max_waiting = 2;
-  Harness h(limits);
-  h.producer->silent = true;
+  Harness h(Bound(2, size_t{1} << 20), /*silent=*/true);
   for (int i = 0; i < 3; ++i) h.dead_letters->Add(Letter(i));
   CHECK(h.producer->sent.size() == 2);
   CHECK(h.last_stats.dropped == 1);
@@ -169,10 +175,7 @@ TEST_CASE("past the bound on waiting dead letters a new one is dropped and count
 }
 
 TEST_CASE("the bound counts the bytes of the waiting values too") {
-  DeadLetterLimits limits;
-  limits.max_waiting_bytes = 10;
-  Harness h(limits);
-  h.producer->silent = true;
+  Harness h(Bound(100, 10), /*silent=*/true);
   h.dead_letters->Add(Letter(1, "123456"));
   h.dead_letters->Add(Letter(2, "123456"));  // 12 bytes: over
   CHECK(h.last_stats.dropped == 1);

@@ -24,6 +24,14 @@ ApplyResult Apply(CityState* state, const std::string& value) {
 const PartitionId kP0{"sensors.environmental", 0};
 const PartitionId kP1{"sensors.environmental", 1};
 
+// One applied change of s1, consumed at offset 3 of kP0.
+PendingChanges OneChange(CityState* city) {
+  PendingChanges pending;
+  pending.NoteApplied(Apply(city, R"({"districtId":"d1","sensorId":"s1","value":2})"));
+  pending.NoteConsumed(kP0, 3);
+  return pending;
+}
+
 TEST_CASE("nothing noted is empty and writes an empty batch") {
   PendingChanges pending;
   CHECK(pending.empty());
@@ -78,9 +86,7 @@ TEST_CASE("a later offset of a partition replaces the earlier one") {
 
 TEST_CASE("after a flush the offsets wait for the commit; after it nothing is left") {
   CityState city = City();
-  PendingChanges pending;
-  pending.NoteApplied(Apply(&city, R"({"districtId":"d1","sensorId":"s1","value":2})"));
-  pending.NoteConsumed(kP0, 3);
+  PendingChanges pending = OneChange(&city);
   pending.ForgetChanges();
   CHECK_FALSE(pending.has_changes());
   CHECK(pending.offsets() == Positions{{kP0, 4}});
@@ -90,9 +96,7 @@ TEST_CASE("after a flush the offsets wait for the commit; after it nothing is le
 
 TEST_CASE("clearing drops the changes and the offsets together") {
   CityState city = City();
-  PendingChanges pending;
-  pending.NoteApplied(Apply(&city, R"({"districtId":"d1","sensorId":"s1","value":2})"));
-  pending.NoteConsumed(kP0, 3);
+  PendingChanges pending = OneChange(&city);
   pending.Clear();
   CHECK(pending.empty());
   CHECK(pending.entity_count() == 0);
