@@ -78,22 +78,22 @@ std::string IngestMetrics::ToPrometheus() const {
         "counter", static_cast<double>(store_rewrites));
   gauge("twin_ingest_dead_letters_failed_total",
         "Dead letters that could not be delivered for a reason retrying does not cure.",
-        "counter", static_cast<double>(dead_letters_failed));
+        "counter", static_cast<double>(dead_letters.failed));
   gauge("twin_ingest_dead_letters_dropped_total",
         "Dead letters dropped because too many were waiting for the broker.", "counter",
-        static_cast<double>(dead_letters_dropped));
+        static_cast<double>(dead_letters.dropped));
   gauge("twin_ingest_pending_dead_letters", "Dead letters sent, not yet acknowledged.",
-        "gauge", static_cast<double>(pending_dead_letters));
+        "gauge", static_cast<double>(dead_letters.waiting));
   return out;
 }
 
 IngestMetrics::Health IngestMetrics::ToHealth() const {
   if (!store_ok) return {503, R"({"status":"store unavailable"})"};
-  if (dead_letters_failed + dead_letters_dropped > 0) {
+  if (dead_letters.failed + dead_letters.dropped > 0) {
     nlohmann::json body = {{"status", "degraded"},
-                           {"deadLettersFailed", dead_letters_failed},
-                           {"deadLettersDropped", dead_letters_dropped},
-                           {"lastDeadLetterError", last_dead_letter_error}};
+                           {"deadLettersFailed", dead_letters.failed},
+                           {"deadLettersDropped", dead_letters.dropped},
+                           {"lastDeadLetterError", dead_letters.last_error}};
     return {200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
   }
   return {200, R"({"status":"ok"})"};
@@ -263,16 +263,11 @@ Status IngestRun::Connect() {
     auto make = [&](Producer::DeliveryHandler on_delivery) {
       return MakeKafkaProducer(settings, defaults, std::move(on_delivery));
     };
-    Result<std::unique_ptr<DeadLetterProducer>> dead_letters =
-        DeadLetterProducer::Create(options_.dead_letter_topic, DeadLetterLimits{}, make,
-                                   [this](const DeadLetterStats& stats) {
-                                     UpdateMetrics([&](IngestMetrics& m) {
-                                       m.dead_letters_failed = stats.failed;
-                                       m.dead_letters_dropped = stats.dropped;
-                                       m.pending_dead_letters = stats.waiting;
-                                       m.last_dead_letter_error = stats.last_error;
-                                     });
-                                   });
+    Result<std::unique_ptr<DeadLetterProducer>> dead_letters = DeadLetterProducer::Create(
+        options_.dead_letter_topic, DeadLetterLimits{}, make,
+        [this](const DeadLetterStats& stats) {
+          UpdateMetrics([&](IngestMetrics& m) { m.dead_letters = stats; });
+        });
     if (!dead_letters.ok())
       return dead_letters.status().WithContext("dead-letter producer");
     dead_letters_ = std::move(*dead_letters);

@@ -30,6 +30,7 @@
 #include "lib/base/status.h"
 #include "lib/city/update_rules.h"
 #include "lib/http/prometheus.h"
+#include "lib/ingest/dead_letters.h"
 #include "lib/kafka/kafka_io.h"
 #include "lib/store/state_store.h"
 
@@ -73,10 +74,7 @@ struct IngestMetrics {
   // cannot cure (too large, no such topic, not authorised), or one past the
   // bound on unacknowledged dead letters. Their offsets are committed all the
   // same: bad input never stalls the consumer.
-  uint64_t dead_letters_failed = 0;
-  uint64_t dead_letters_dropped = 0;
-  std::string last_dead_letter_error;
-  uint64_t pending_dead_letters = 0;
+  DeadLetterStats dead_letters;
 
   std::string ToPrometheus() const;
   // /healthz: 503 while the store is unreachable; 200 "degraded" (with the
