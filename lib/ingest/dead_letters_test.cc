@@ -1,51 +1,11 @@
 #include "lib/ingest/dead_letters.h"
 
 #include <catch2/catch.hpp>
-#include <deque>
+
+#include "lib/kafka/fake_producer.h"
 
 namespace twin {
 namespace {
-
-// A producer that queues what it is given and delivers it when the test
-// says, as librdkafka does from Poll() and Flush().
-class FakeProducer : public Producer {
- public:
-  explicit FakeProducer(DeliveryHandler on_delivery)
-      : on_delivery_(std::move(on_delivery)) {}
-
-  Delivery Produce(const OutgoingMessage& message) override {
-    sent.push_back(message);
-    sent_values.emplace_back(message.value);
-    if (refuse != SendFailure::kNone) return {message.id, refuse, "refused"};
-    in_flight.push_back(message.id);
-    return {message.id, SendFailure::kNone, {}};
-  }
-  void Poll(int) override { DeliverAll(); }
-  bool Flush(int) override {
-    DeliverAll();
-    return in_flight.empty();
-  }
-
-  // What the broker answers for each message in flight at the next Poll or
-  // Flush: kNone (stored), or a failure. `silent`: no answer yet.
-  SendFailure answer = SendFailure::kNone;
-  bool silent = false;
-  SendFailure refuse = SendFailure::kNone;  // Produce() itself fails
-  std::vector<OutgoingMessage> sent;
-  std::vector<std::string> sent_values;
-  std::deque<uint64_t> in_flight;
-
- private:
-  void DeliverAll() {
-    if (silent) return;
-    while (!in_flight.empty()) {
-      const uint64_t id = in_flight.front();
-      in_flight.pop_front();
-      on_delivery_({id, answer, answer == SendFailure::kNone ? "" : "broker says no"});
-    }
-  }
-  DeliveryHandler on_delivery_;
-};
 
 struct Harness {
   // `silent`: the broker answers nothing until told.

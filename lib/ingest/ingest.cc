@@ -1,26 +1,19 @@
 #include "lib/ingest/ingest.h"
 
-#include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "lib/city/topic.h"
-#include "lib/http/http_server.h"
-#include "lib/http/prometheus.h"
+#include "lib/ingest/client_settings.h"
 #include "lib/ingest/dead_letters.h"
 #include "lib/ingest/flush_schedule.h"
 #include "lib/ingest/pending_changes.h"
-#include "lib/kafka/producer.h"
 
 namespace twin {
-
-using Clock = std::chrono::steady_clock;
 
 Status Ingestor::CheckOptions(const IngestOptions& options) {
   // The rebalance callback uses the eager assign and unassign; with a
@@ -38,90 +31,36 @@ Status Ingestor::CheckOptions(const IngestOptions& options) {
   return Status::Ok();
 }
 
-std::string IngestMetrics::ToPrometheus() const {
-  std::string out =
-      "# HELP twin_ingest_messages_total Input messages by topic and outcome.\n"
-      "# TYPE twin_ingest_messages_total counter\n";
-  for (const auto& [key, count] : messages) {
-    out += "twin_ingest_messages_total{topic=\"" + key.first + "\",outcome=\"" +
-           key.second + "\"} " + PrometheusNumber(static_cast<double>(count)) + "\n";
-  }
-  auto gauge = [&out](const char* name, const char* help, const char* type, double v) {
-    AppendMetric(&out, name, help, type, v);
-  };
-  gauge("twin_ingest_flushes_total", "Flushes written to the store.", "counter", flushes);
-  gauge("twin_ingest_flush_failures_total", "Flushes the store refused.", "counter",
-        flush_failures);
-  gauge("twin_ingest_commits_total", "Offset commits.", "counter", commits);
-  gauge("twin_ingest_pending_entities", "Changed entities not yet flushed.", "gauge",
-        pending_entities);
-  gauge("twin_ingest_last_flush_seconds", "Duration of the last flush.", "gauge",
-        last_flush_ms / 1000);
-  gauge("twin_ingest_last_batch_seconds", "Duration of the last batch.", "gauge",
-        last_batch_ms / 1000);
-  flush_seconds.AppendTo(&out, "twin_ingest_flush_seconds",
-                         "Duration of each flush the store accepted.");
-  batch_seconds.AppendTo(&out, "twin_ingest_batch_seconds",
-                         "Duration of each batch of consumed messages, rules applied.");
-  gauge("twin_ingest_consumer_lag", "Messages behind the end of the assigned partitions.",
-        "gauge", static_cast<double>(lag));
-  gauge("twin_ingest_store_up", "1 if the last flush reached the store.", "gauge",
-        store_ok);
-  gauge("twin_ingest_fenced_flushes_total",
-        "Flushes the store refused because another member holds a partition.", "counter",
-        static_cast<double>(fenced_flushes));
-  gauge("twin_ingest_reacquires_total",
-        "Times the state was read again because it was replaced (a load).", "counter",
-        static_cast<double>(reacquires));
-  gauge("twin_ingest_store_rewrites_total",
-        "Times the whole city was written from memory after the store lost it.",
-        "counter", static_cast<double>(store_rewrites));
-  gauge("twin_ingest_dead_letters_failed_total",
-        "Dead letters that could not be delivered for a reason retrying does not cure.",
-        "counter", static_cast<double>(dead_letters.failed));
-  gauge("twin_ingest_dead_letters_dropped_total",
-        "Dead letters dropped because too many were waiting for the broker.", "counter",
-        static_cast<double>(dead_letters.dropped));
-  gauge("twin_ingest_pending_dead_letters", "Dead letters sent, not yet acknowledged.",
-        "gauge", static_cast<double>(dead_letters.waiting));
-  return out;
-}
-
-IngestMetrics::Health IngestMetrics::ToHealth() const {
-  if (!store_ok) return {503, R"({"status":"store unavailable"})"};
-  if (dead_letters.failed + dead_letters.dropped > 0) {
-    nlohmann::json body = {{"status", "degraded"},
-                           {"deadLettersFailed", dead_letters.failed},
-                           {"deadLettersDropped", dead_letters.dropped},
-                           {"lastDeadLetterError", dead_letters.last_error}};
-    return {200, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-  }
-  return {200, R"({"status":"ok"})"};
-}
-
 // One run of the loop: the Kafka consumer, the dead letters and what is not
 // yet flushed or committed.
-class IngestRun : public RdKafka::RebalanceCb {
+class IngestRun : public RebalanceListener {
  public:
-  IngestRun(const IngestOptions& options, StateStore* store,
+  IngestRun(const IngestOptions& options, StateStore* store, const IngestEnv& env,
             Guarded<IngestMetrics>* metrics, const std::atomic<bool>* stop)
-      : options_(options), store_(store), metrics_(metrics), stop_(stop) {}
+      : options_(options),
+        store_(store),
+        env_(env),
+        clock_(env.clock),
+        metrics_(metrics),
+        stop_(stop) {}
 
   Status Run();
 
-  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
-                    std::vector<RdKafka::TopicPartition*>& partitions) override;
+  void OnAssigned(std::vector<PartitionStart>* partitions) override;
+  void OnRevoked(const std::vector<PartitionId>& partitions, bool lost) override;
 
  private:
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
   Status Connect();
-  void LoadState(const std::vector<RdKafka::TopicPartition*>& partitions);
+  // Reads the state and takes epochs for `partitions`, setting each one's
+  // start to its stored position (left alone where the store has none).
+  void LoadState(std::vector<PartitionStart>* partitions);
   // Whether the group has a committed offset for any of `partitions`.
-  bool HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions);
+  bool HasCommits(const std::vector<PartitionStart>& partitions);
   // One poll of the consumer: a message handled, a partition's end noted;
   // ends the batch (for its metrics) when due.
   void ConsumeOne();
-  void Handle(const RdKafka::Message& message);
+  void Handle(const ConsumerEvent& message);
   // Back-pressure: past max_pending_entities unflushed (the store is down),
   // consumption pauses until a flush succeeds (ResumeIfPaused).
   void PauseIfBacklogged();
@@ -129,7 +68,7 @@ class IngestRun : public RdKafka::RebalanceCb {
   bool AllAssignedAtEnd() const;
   // After the loop: the final flush and commit (none after a fatal error).
   Status Finish();
-  void SendDeadLetter(const RdKafka::Message& message, const std::string& reason);
+  void SendDeadLetter(const ConsumerEvent& message, const std::string& reason);
   bool Flush();
   bool Commit();
   // Drops what is pending (changes and offsets): it is consumed again.
@@ -156,9 +95,11 @@ class IngestRun : public RdKafka::RebalanceCb {
 
   const IngestOptions& options_;
   StateStore* store_;
+  const IngestEnv& env_;
+  Clock* clock_;
   Guarded<IngestMetrics>* metrics_;
   const std::atomic<bool>* stop_;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<GroupConsumer> consumer_;
   std::unique_ptr<DeadLetterProducer> dead_letters_;  // none without a topic
   CityState state_;
   PendingChanges pending_;
@@ -184,84 +125,15 @@ class IngestRun : public RdKafka::RebalanceCb {
   Clock::time_point fenced_since_;
 };
 
-namespace {
-
-Result<std::unique_ptr<RdKafka::Conf>> ConsumerConf(const IngestOptions& options) {
-  // Offsets are committed by hand, after each flush; -X may override the rest.
-  // The fetch queue: a real broker fills each fetch up to fetch.max.bytes
-  // (50 MB by default) and librdkafka queues up to 64 MiB, which took peak
-  // RSS to 280-300 MB; 16 MiB queued and 8 MB fetches hold a second's work
-  // at 150 MB and the same rate (BENCHMARKS.md). A message larger than a
-  // fetch still comes whole (Kafka returns at least one record batch).
-  return MakeKafkaConf(options.kafka, {{"group.id", options.group_id},
-                                       {"enable.auto.commit", "false"},
-                                       {"enable.auto.offset.store", "false"},
-                                       {"enable.partition.eof", "true"},
-                                       {"auto.offset.reset", "earliest"},
-                                       {"queued.max.messages.kbytes", "16384"},
-                                       {"fetch.max.bytes", "8388608"}});
-}
-
-// The -X properties go to both clients, except the consumer's own.
-KafkaSettings ProducerSettings(const KafkaSettings& consumer) {
-  static constexpr std::string_view kConsumerOnly[] = {"group.",
-                                                       "session.",
-                                                       "heartbeat.",
-                                                       "auto.",
-                                                       "enable.auto",
-                                                       "max.poll",
-                                                       "partition.assignment",
-                                                       "fetch.",
-                                                       "isolation.",
-                                                       "enable.partition.eof",
-                                                       "queued.",
-                                                       "check.crcs"};
-  KafkaSettings producer = consumer;
-  producer.properties.clear();
-  for (const auto& [key, value] : consumer.properties) {
-    bool consumer_only = false;
-    for (std::string_view prefix : kConsumerOnly) {
-      consumer_only = consumer_only || key.rfind(prefix, 0) == 0;
-    }
-    if (!consumer_only) producer.properties.emplace_back(key, value);
-  }
-  return producer;
-}
-
-KafkaProperties DeadLetterProducerDefaults(const IngestOptions& options) {
-  // A dead letter is any message the input accepted (state-rules.md §4):
-  // the producer takes as much as the input, plus room for the key and
-  // headers (a message that large may still be over the topic's limit:
-  // then it is given up on, not retried for ever).
-  const size_t max_bytes =
-      std::max<size_t>(1000000, options.rules.max_message_bytes + 65536);
-  return {{"acks", "all"},
-          {"enable.idempotence", "true"},
-          {"message.max.bytes", std::to_string(max_bytes)},
-          // Dead letters are waited for only at a commit (which flushes the
-          // producer): batching them spares the broker a request each (at
-          // 1% rejects, 5 ms batches cost it 4-5 s of CPU per million input
-          // messages; BENCHMARKS.md).
-          {"linger.ms", "100"},
-          // A dead-letter topic that does not exist holds commits this long
-          // (librdkafka's default: 30 s).
-          {"topic.metadata.propagation.max.ms", "5000"}};
-}
-
-}  // namespace
-
 Status IngestRun::Connect() {
   TWIN_RETURN_IF_ERROR(Ingestor::CheckOptions(options_));
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, ConsumerConf(options_));
-  std::string error;
-  conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error);
-  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer_) return Status::Unavailable("Kafka consumer: " + error);
+  TWIN_ASSIGN_OR_RETURN(
+      consumer_, env_.make_consumer(options_.kafka, ConsumerDefaults(options_), this));
   if (!options_.dead_letter_topic.empty()) {
     const KafkaSettings settings = ProducerSettings(options_.kafka);
     const KafkaProperties defaults = DeadLetterProducerDefaults(options_);
     auto make = [&](Producer::DeliveryHandler on_delivery) {
-      return MakeKafkaProducer(settings, defaults, std::move(on_delivery));
+      return env_.make_producer(settings, defaults, std::move(on_delivery));
     };
     Result<std::unique_ptr<DeadLetterProducer>> dead_letters = DeadLetterProducer::Create(
         options_.dead_letter_topic, DeadLetterLimits{}, make,
@@ -272,14 +144,11 @@ Status IngestRun::Connect() {
       return dead_letters.status().WithContext("dead-letter producer");
     dead_letters_ = std::move(*dead_letters);
   }
-  std::vector<std::string> topics(kTopicNames.begin(), kTopicNames.end());
-  if (consumer_->subscribe(topics) != RdKafka::ERR_NO_ERROR) {
-    return Status::Unavailable("cannot subscribe to the input topics");
-  }
-  return Status::Ok();
+  return consumer_->Subscribe(
+      std::vector<std::string>(kTopicNames.begin(), kTopicNames.end()));
 }
 
-void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partitions) {
+void IngestRun::LoadState(std::vector<PartitionStart>* partitions) {
   // The store is the truth for entities another member may have written:
   // read it whenever partitions are assigned, retrying while Redis is down.
   // Until it is read, nothing may be flushed: an assignment during shutdown
@@ -289,7 +158,7 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
   state_read_ = false;
   epochs_.clear();
   std::vector<PartitionId> ids;
-  for (const auto* tp : partitions) ids.emplace_back(tp->topic(), tp->partition());
+  for (const auto& start : *partitions) ids.push_back(start.partition);
   for (int attempt = 0; !Stopping(); ++attempt) {
     Result<Epochs> epochs = store_->TakeEpochs(ids);
     Result<StoredState> stored = epochs.ok() ? store_->Read() : epochs.status();
@@ -302,14 +171,14 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
       state_read_ = true;
       // Resume where the state is (state-rules.md §4); a partition the store
       // has no position for resumes from the group's commit.
-      for (auto* tp : partitions) {
-        auto it = read_positions_.find({tp->topic(), tp->partition()});
-        if (it != read_positions_.end()) tp->set_offset(it->second);
+      for (auto& start : *partitions) {
+        auto it = read_positions_.find(start.partition);
+        if (it != read_positions_.end()) start.offset = it->second;
       }
       return;
     }
     if (stored.status().code() == StatusCode::kNotFound) {
-      if (HasCommits(partitions) && !options_.accept_empty_store) {
+      if (HasCommits(*partitions) && !options_.accept_empty_store) {
         fatal_ = Status::NotFound(
             "Redis holds no state for city '" + options_.city_id + "', but group '" +
             options_.group_id +
@@ -330,7 +199,7 @@ void IngestRun::LoadState(const std::vector<RdKafka::TopicPartition*>& partition
       return;
     }
     spdlog::warn("cannot read the state ({}); retrying", stored.status().message());
-    std::this_thread::sleep_for(
+    clock_->SleepFor(
         std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
 }
@@ -341,39 +210,40 @@ void IngestRun::DropPending() {
 }
 
 void IngestRun::Reacquire(const char* why) {
-  std::vector<RdKafka::TopicPartition*> parts;
-  consumer_->assignment(parts);
+  std::vector<PartitionStart> parts;
+  for (auto& id : consumer_->Assignment())
+    parts.push_back({std::move(id), kOffsetCommitted});
   DropPending();
-  LoadState(parts);
-  if (!fatal_.ok() || !state_read_) {
-    RdKafka::TopicPartition::destroy(parts);
-    return;
-  }
+  LoadState(&parts);
+  if (!fatal_.ok() || !state_read_) return;
   // Partitions without a stored position go back to the group's commit
   // (or the beginning), as an assignment would.
-  std::vector<RdKafka::TopicPartition*> unplaced;
-  for (auto* tp : parts) {
-    if (tp->offset() < 0) unplaced.push_back(tp);
+  std::vector<PartitionId> unplaced;
+  for (const auto& start : parts) {
+    if (start.offset < 0) unplaced.push_back(start.partition);
   }
-  if (!unplaced.empty() &&
-      consumer_->committed(unplaced, 10000) != RdKafka::ERR_NO_ERROR) {
-    for (auto* tp : unplaced) tp->set_offset(RdKafka::Topic::OFFSET_STORED);
-  }
-  for (auto* tp : parts) {
-    if (tp->offset() < 0) tp->set_offset(RdKafka::Topic::OFFSET_BEGINNING);
-    RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
-    if (err != RdKafka::ERR_NO_ERROR) {
-      spdlog::warn("seek of {}[{}] to {} failed: {}", tp->topic(), tp->partition(),
-                   tp->offset(), RdKafka::err2str(err));
+  Result<Positions> committed = Positions{};
+  if (!unplaced.empty()) committed = consumer_->Committed(unplaced);
+  std::vector<PartitionId> ids;
+  for (auto& start : parts) {
+    if (start.offset < 0) {
+      start.offset = kOffsetBeginning;
+      if (committed.ok()) {
+        auto it = committed->find(start.partition);
+        if (it != committed->end()) start.offset = it->second;
+      }
     }
+    if (Status sought = consumer_->Seek(start.partition, start.offset); !sought.ok()) {
+      spdlog::warn("{}", sought.message());
+    }
+    ids.push_back(start.partition);
   }
-  if (paused_ || fenced_) consumer_->resume(parts);
+  if (paused_ || fenced_) consumer_->Resume(ids);
   paused_ = false;
   fenced_ = false;
   spdlog::warn("{}: read the state again and resumed {} partitions from its positions",
                why, parts.size());
   UpdateMetrics([&](IngestMetrics& m) { ++m.reacquires; });
-  RdKafka::TopicPartition::destroy(parts);
 }
 
 bool IngestRun::RewriteWhole() {
@@ -416,80 +286,68 @@ bool IngestRun::RewriteWhole() {
   return true;
 }
 
-bool IngestRun::HasCommits(const std::vector<RdKafka::TopicPartition*>& partitions) {
-  std::vector<RdKafka::TopicPartition*> copy;
-  for (const auto* tp : partitions) {
-    copy.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
-  }
-  bool any = false;
-  if (consumer_->committed(copy, 10000) == RdKafka::ERR_NO_ERROR) {
-    for (const auto* tp : copy) any = any || tp->offset() >= 0;
-  }
-  RdKafka::TopicPartition::destroy(copy);
-  return any;
+bool IngestRun::HasCommits(const std::vector<PartitionStart>& partitions) {
+  std::vector<PartitionId> ids;
+  for (const auto& start : partitions) ids.push_back(start.partition);
+  const Result<Positions> committed = consumer_->Committed(ids);
+  return committed.ok() && !committed->empty();
 }
 
-void IngestRun::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
-                             std::vector<RdKafka::TopicPartition*>& partitions) {
-  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-    LoadState(partitions);  // sets each partition's offset to its stored position
-    pending_.ForgetChanges();
-    fenced_ = false;
-    consumer->assign(partitions);
-    assigned_.clear();
-    at_end_.clear();
-    for (auto* tp : partitions) assigned_.insert({tp->topic(), tp->partition()});
-    spdlog::info("assigned {} partitions", partitions.size());
-  } else {
-    // Give nothing up before it is flushed and committed; if that fails the
-    // next owner resumes from the store's positions (at least once). After
-    // the assignment was lost (a stall past the session timeout) another
-    // member may own them already: nothing is written (and the store's
-    // fence would refuse it).
-    if (consumer->assignment_lost()) {
-      spdlog::warn(
-          "assignment lost: {} unflushed changes dropped; the partitions' new owner "
-          "resumes from the store's positions",
-          pending_.entity_count());
-    } else if (!(Flush() && Commit())) {
-      spdlog::warn(
-          "partitions revoked with unflushed changes; their next owner re-reads them");
-    }
-    epochs_.clear();
-    fenced_ = false;
-    consumer->unassign();
-    assigned_.clear();
-    at_end_.clear();
-    pending_.Clear();
-    paused_ = false;
-    spdlog::info("revoked {} partitions", partitions.size());
-  }
+void IngestRun::OnAssigned(std::vector<PartitionStart>* partitions) {
+  LoadState(partitions);  // sets each partition's start to its stored position
+  pending_.ForgetChanges();
+  fenced_ = false;
+  assigned_.clear();
+  at_end_.clear();
+  for (const auto& start : *partitions) assigned_.insert(start.partition);
+  spdlog::info("assigned {} partitions", partitions->size());
 }
 
-void IngestRun::SendDeadLetter(const RdKafka::Message& message,
-                               const std::string& reason) {
+void IngestRun::OnRevoked(const std::vector<PartitionId>& partitions, bool lost) {
+  // Give nothing up before it is flushed and committed; if that fails the
+  // next owner resumes from the store's positions (at least once). After
+  // the assignment was lost (a stall past the session timeout) another
+  // member may own them already: nothing is written (and the store's
+  // fence would refuse it).
+  if (lost) {
+    spdlog::warn(
+        "assignment lost: {} unflushed changes dropped; the partitions' new owner "
+        "resumes from the store's positions",
+        pending_.entity_count());
+  } else if (!(Flush() && Commit())) {
+    spdlog::warn(
+        "partitions revoked with unflushed changes; their next owner re-reads them");
+  }
+  epochs_.clear();
+  fenced_ = false;
+  assigned_.clear();
+  at_end_.clear();
+  pending_.Clear();
+  paused_ = false;
+  spdlog::info("revoked {} partitions", partitions.size());
+}
+
+void IngestRun::SendDeadLetter(const ConsumerEvent& message, const std::string& reason) {
   if (!dead_letters_) return;
   DeadLetter letter;
-  letter.source_topic = message.topic_name();
-  letter.source_partition = message.partition();
-  letter.source_offset = message.offset();
-  if (message.key() != nullptr) letter.key = *message.key();
-  letter.value.assign(static_cast<const char*>(message.payload()), message.len());
-  letter.timestamp_ms = message.timestamp().timestamp;
+  letter.source_topic = message.partition.first;
+  letter.source_partition = message.partition.second;
+  letter.source_offset = message.offset;
+  if (message.key) letter.key = std::string(*message.key);
+  letter.value.assign(message.value);
+  letter.timestamp_ms = message.timestamp_ms;
   letter.reason = reason;
   dead_letters_->Add(std::move(letter));
 }
 
-void IngestRun::Handle(const RdKafka::Message& message) {
-  const PartitionId tp{message.topic_name(), message.partition()};
+void IngestRun::Handle(const ConsumerEvent& message) {
+  const PartitionId& tp = message.partition;
   at_end_.erase(tp);
-  std::optional<Topic> topic = TopicFromName(message.topic_name());
+  std::optional<Topic> topic = TopicFromName(tp.first);
   std::string outcome = "ignored";
   if (topic) {
-    const std::string_view value(static_cast<const char*>(message.payload()),
-                                 message.len());
     ApplyResult r =
-        ApplyMessage(&state_, InputMessage{*topic, value, message.timestamp().timestamp},
+        ApplyMessage(&state_, InputMessage{*topic, message.value, message.timestamp_ms},
                      options_.rules);
     outcome = std::string(OutcomeName(r.outcome));
     if (r.outcome == Outcome::kApplied) {
@@ -499,10 +357,9 @@ void IngestRun::Handle(const RdKafka::Message& message) {
       outcome = "rejected";
     }
   }
-  pending_.NoteConsumed(tp, message.offset());
-  UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{message.topic_name(), outcome}]; });
+  pending_.NoteConsumed(tp, message.offset);
+  UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{tp.first, outcome}]; });
 }
-
 bool IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.
@@ -527,7 +384,7 @@ bool IngestRun::Flush() {
   if (pending_.empty()) {
     return true;
   }
-  const auto start = Clock::now();
+  const auto start = clock_->Now();
   ChangeBatch batch = pending_.Batch(state_);
   batch.city_must_exist = city_seen_;
   batch.incarnation = incarnation_;
@@ -577,7 +434,7 @@ bool IngestRun::Flush() {
     }
   }
   const double ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      std::chrono::duration<double, std::milli>(clock_->Now() - start).count();
   UpdateMetrics([&](IngestMetrics& m) {
     if (batch.changes_entities()) {
       ++m.flushes;
@@ -600,12 +457,9 @@ void IngestRun::Fence() {
   DropPending();
   state_read_ = false;
   fenced_ = true;
-  fenced_since_ = Clock::now();
+  fenced_since_ = clock_->Now();
   UpdateMetrics([&](IngestMetrics& m) { ++m.fenced_flushes; });
-  std::vector<RdKafka::TopicPartition*> parts;
-  consumer_->assignment(parts);
-  consumer_->pause(parts);
-  RdKafka::TopicPartition::destroy(parts);
+  consumer_->Pause(consumer_->Assignment());
 }
 
 bool IngestRun::Commit() {
@@ -613,24 +467,15 @@ bool IngestRun::Commit() {
   // committed.
   if (dead_letters_ && !dead_letters_->SettleForCommit()) return false;
   if (pending_.offsets().empty()) return true;
-  std::vector<RdKafka::TopicPartition*> offsets;
-  for (const auto& [tp, offset] : pending_.offsets()) {
-    offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
-  }
-  const RdKafka::ErrorCode err = consumer_->commitSync(offsets);
+  const Status committed = consumer_->Commit(pending_.offsets());
   // Lag from the locally known high watermarks (no broker round trip).
   int64_t lag = 0;
   for (const auto& [tp, offset] : pending_.offsets()) {
-    int64_t low = 0, high = 0;
-    if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) ==
-            RdKafka::ERR_NO_ERROR &&
-        high > offset) {
-      lag += high - offset;
-    }
+    const std::optional<int64_t> high = consumer_->HighWatermark(tp);
+    if (high && *high > offset) lag += *high - offset;
   }
-  RdKafka::TopicPartition::destroy(offsets);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    spdlog::warn("commit failed: {}", RdKafka::err2str(err));
+  if (!committed.ok()) {
+    spdlog::warn("{}", committed.message());
     return false;
   }
   pending_.ForgetOffsets();
@@ -643,15 +488,15 @@ bool IngestRun::Commit() {
 
 Status IngestRun::Run() {
   TWIN_RETURN_IF_ERROR(Connect());
-  // No state is read here: every assignment reads it (rebalance_cb), and
+  // No state is read here: every assignment reads it (OnAssigned), and
   // nothing is consumed before the first one.
   FlushSchedule flushes(std::chrono::milliseconds(options_.flush_interval_ms),
-                        Clock::now());
-  last_summary_ = batch_start_ = Clock::now();
+                        clock_->Now());
+  last_summary_ = batch_start_ = clock_->Now();
   while (!Stopping() && fatal_.ok()) {
     ConsumeOne();
     if (dead_letters_) dead_letters_->Poll();
-    const auto now = Clock::now();
+    const auto now = clock_->Now();
     if (flushes.Due(now)) {
       if (Flush() && Commit()) {
         flushes.Succeeded(now);
@@ -681,25 +526,25 @@ Status IngestRun::Run() {
 }
 
 void IngestRun::ConsumeOne() {
-  std::unique_ptr<RdKafka::Message> message(consumer_->consume(100));
-  switch (message->err()) {
-    case RdKafka::ERR_NO_ERROR:
-      Handle(*message);
+  const ConsumerEvent& event = consumer_->Poll(std::chrono::milliseconds(100));
+  switch (event.kind) {
+    case ConsumerEvent::Kind::kMessage:
+      Handle(event);
       ++in_batch_;
       ++consumed_;
       break;
-    case RdKafka::ERR__PARTITION_EOF:
-      at_end_.insert({message->topic_name(), message->partition()});
+    case ConsumerEvent::Kind::kPartitionEnd:
+      at_end_.insert(event.partition);
       break;
-    case RdKafka::ERR__TIMED_OUT:
+    case ConsumerEvent::Kind::kNothing:
       break;
-    default:
-      spdlog::warn("Kafka: {}", message->errstr());
+    case ConsumerEvent::Kind::kError:
+      spdlog::warn("Kafka: {}", event.error);
   }
   // A batch ends at its size, or when the consumer has nothing more now.
   if (in_batch_ >= options_.batch_size ||
-      (in_batch_ > 0 && message->err() != RdKafka::ERR_NO_ERROR)) {
-    const auto now = Clock::now();
+      (in_batch_ > 0 && event.kind != ConsumerEvent::Kind::kMessage)) {
+    const auto now = clock_->Now();
     const double ms =
         std::chrono::duration<double, std::milli>(now - batch_start_).count();
     spdlog::debug("Processed batch of {} messages in {:.1f} ms", in_batch_, ms);
@@ -714,10 +559,7 @@ void IngestRun::ConsumeOne() {
 
 void IngestRun::PauseIfBacklogged() {
   if (paused_ || pending_.entity_count() <= options_.max_pending_entities) return;
-  std::vector<RdKafka::TopicPartition*> parts;
-  consumer_->assignment(parts);
-  consumer_->pause(parts);
-  RdKafka::TopicPartition::destroy(parts);
+  consumer_->Pause(consumer_->Assignment());
   paused_ = true;
   spdlog::warn("{} unflushed entities: pausing consumption until the store is back",
                pending_.entity_count());
@@ -725,10 +567,7 @@ void IngestRun::PauseIfBacklogged() {
 
 void IngestRun::ResumeIfPaused() {
   if (!paused_) return;
-  std::vector<RdKafka::TopicPartition*> parts;
-  consumer_->assignment(parts);
-  consumer_->resume(parts);
-  RdKafka::TopicPartition::destroy(parts);
+  consumer_->Resume(consumer_->Assignment());
   paused_ = false;
   spdlog::info("store is back; consuming again");
 }
@@ -741,28 +580,28 @@ bool IngestRun::AllAssignedAtEnd() const {
 
 Status IngestRun::Finish() {
   if (!fatal_.ok()) {
-    consumer_->close();
+    consumer_->Close();
     spdlog::info("stopped after {} messages", consumed_);
     return fatal_;
   }
   // Orderly stop: final flush and commit, retried for a while. The consumer
   // keeps being served meanwhile: a rebalance (another member leaving, say)
-  // only completes through consume(), and commits fail until it does.
+  // only completes through Poll(), and commits fail until it does.
   bool done = false;
   for (int attempt = 0; attempt < 40 && !done; ++attempt) {
     done = Flush() && Commit();
     if (done) break;
-    std::unique_ptr<RdKafka::Message> message(consumer_->consume(250));
-    if (message->err() == RdKafka::ERR_NO_ERROR) Handle(*message);
+    const ConsumerEvent& event = consumer_->Poll(std::chrono::milliseconds(250));
+    if (event.kind == ConsumerEvent::Kind::kMessage) Handle(event);
   }
-  consumer_->close();
+  consumer_->Close();
   spdlog::info("stopped after {} messages", consumed_);
   if (!done) return Status::Unavailable("could not flush and commit before stopping");
   return Status::Ok();
 }
 
 Status Ingestor::Run(const std::atomic<bool>* stop) {
-  IngestRun run(options_, store_, &metrics_, stop);
+  IngestRun run(options_, store_, env_, &metrics_, stop);
   return run.Run();
 }
 

@@ -22,68 +22,24 @@
 #define TWIN_LIB_INGEST_H_
 
 #include <atomic>
-#include <cstdint>
-#include <map>
-#include <string>
 
+#include "lib/base/clock.h"
 #include "lib/base/guarded.h"
 #include "lib/base/status.h"
-#include "lib/city/update_rules.h"
-#include "lib/http/prometheus.h"
-#include "lib/ingest/dead_letters.h"
-#include "lib/kafka/kafka_io.h"
+#include "lib/ingest/ingest_metrics.h"
+#include "lib/ingest/ingest_options.h"
+#include "lib/kafka/consumer.h"
+#include "lib/kafka/producer.h"
 #include "lib/store/state_store.h"
 
 namespace twin {
 
-struct IngestOptions {
-  KafkaSettings kafka;
-  std::string group_id = "state-manager-group";
-  std::string city_id{kDefaultCityId};
-  size_t batch_size = 1000;
-  int flush_interval_ms = 1000;
-  std::string dead_letter_topic = "twin.deadletter";  // empty: none
-  RuleOptions rules;
-  bool exit_at_end = false;
-  // Start on a store that holds no city although the group has committed
-  // offsets: the state those offsets cover is gone (Redis restarted without
-  // persistence). Without it, Run() refuses, naming the ways to restore it.
-  bool accept_empty_store = false;
-  // Above this many unflushed changed entities (Redis down), consumption
-  // pauses until a flush succeeds.
-  size_t max_pending_entities = 200000;
-};
-
-// Figures for /metrics, updated by Run().
-struct IngestMetrics {
-  std::map<std::pair<std::string, std::string>, uint64_t> messages;  // topic, outcome
-  uint64_t flushes = 0;
-  uint64_t flush_failures = 0;
-  uint64_t commits = 0;
-  uint64_t pending_entities = 0;
-  double last_flush_ms = 0;
-  double last_batch_ms = 0;
-  LatencyHistogram flush_seconds;  // every flush the store accepted
-  LatencyHistogram batch_seconds;  // every batch of consumed messages
-  int64_t lag = 0;                 // messages behind the end of the assigned partitions
-  bool store_ok = true;
-  uint64_t fenced_flushes = 0;  // refused: another member holds a partition
-  uint64_t reacquires = 0;      // state read again after a replacement
-  uint64_t store_rewrites = 0;  // the whole city written after the store lost it
-  // Dead letters given up on (state-rules.md §4): a delivery that retrying
-  // cannot cure (too large, no such topic, not authorised), or one past the
-  // bound on unacknowledged dead letters. Their offsets are committed all the
-  // same: bad input never stalls the consumer.
-  DeadLetterStats dead_letters;
-
-  std::string ToPrometheus() const;
-  // /healthz: 503 while the store is unreachable; 200 "degraded" (with the
-  // reason) once a dead letter was given up on; else 200 "ok".
-  struct Health {
-    int code;
-    std::string body;  // JSON
-  };
-  Health ToHealth() const;
+// What the loop runs on: librdkafka's clients and the real clock, or fakes
+// in unit tests (ingest_test: FakeBroker, FakeProducer, FakeClock).
+struct IngestEnv {
+  ConsumerFactory make_consumer = MakeKafkaConsumer;
+  ProducerFactory make_producer = MakeKafkaProducer;  // the dead letters'
+  Clock* clock = RealClock();
 };
 
 class Ingestor {
@@ -92,8 +48,8 @@ class Ingestor {
   // rebalance handling is eager). InvalidArgument names the setting.
   static Status CheckOptions(const IngestOptions& options);
 
-  Ingestor(IngestOptions options, StateStore* store)
-      : options_(std::move(options)), store_(store) {}
+  Ingestor(IngestOptions options, StateStore* store, IngestEnv env = {})
+      : options_(std::move(options)), store_(store), env_(std::move(env)) {}
 
   // Consumes until `stop` is set (or, with exit_at_end, until every
   // assigned partition is read to its end), then flushes and commits.
@@ -105,6 +61,7 @@ class Ingestor {
  private:
   IngestOptions options_;
   StateStore* store_;
+  IngestEnv env_;
   Guarded<IngestMetrics> metrics_;
 };
 

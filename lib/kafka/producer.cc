@@ -57,7 +57,9 @@ class KafkaProducer : public Producer, public RdKafka::DeliveryReportCb {
       }
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
-        return {message.id, Classify(err), RdKafka::err2str(err)};
+        Delivery refused{message.id, Classify(err), RdKafka::err2str(err)};
+        refused.too_large = err == RdKafka::ERR_MSG_SIZE_TOO_LARGE;
+        return refused;
       }
       producer_->poll(100);
     }
@@ -74,9 +76,32 @@ class KafkaProducer : public Producer, public RdKafka::DeliveryReportCb {
   }
 
   void dr_cb(RdKafka::Message& message) override {
-    on_delivery_({reinterpret_cast<uintptr_t>(message.msg_opaque()),
-                  Classify(message.err()),
-                  message.err() == RdKafka::ERR_NO_ERROR ? "" : message.errstr()});
+    const RdKafka::ErrorCode err = message.err();
+    Delivery delivery{reinterpret_cast<uintptr_t>(message.msg_opaque()), Classify(err),
+                      err == RdKafka::ERR_NO_ERROR ? "" : message.errstr()};
+    delivery.maybe_stored =
+        err != RdKafka::ERR_NO_ERROR &&
+        message.status() != RdKafka::Message::MSG_STATUS_NOT_PERSISTED;
+    delivery.too_large = err == RdKafka::ERR_MSG_SIZE_TOO_LARGE;
+    on_delivery_(delivery);
+  }
+
+  void LearnTopics(const std::vector<std::string>& topics) override {
+    for (const std::string& name : topics) {
+      std::string error;
+      std::unique_ptr<RdKafka::Topic> topic(
+          RdKafka::Topic::create(producer_.get(), name, nullptr, error));
+      RdKafka::Metadata* metadata = nullptr;
+      if (topic && producer_->metadata(false, topic.get(), &metadata, 5000) ==
+                       RdKafka::ERR_NO_ERROR) {
+        delete metadata;
+      }
+    }
+  }
+
+  std::optional<std::string> TopicConfig(const std::string& topic,
+                                         const std::string& name) override {
+    return DescribeTopicConfig(producer_.get(), topic, name, 5000);
   }
 
  private:

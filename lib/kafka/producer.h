@@ -39,6 +39,10 @@ struct Delivery {
   uint64_t id = 0;
   SendFailure failure = SendFailure::kNone;  // kNone: the broker stored it
   std::string error;                         // why, when it failed
+  // A failure after which the broker may hold the message all the same (a
+  // request timed out in flight; librdkafka's PossiblyPersisted).
+  bool maybe_stored = false;
+  bool too_large = false;  // refused for its size, by the producer or the broker
 };
 
 class Producer {
@@ -53,7 +57,22 @@ class Producer {
   // Waits up to `timeout_ms` for every queued message's delivery. True when
   // none is left in flight.
   virtual bool Flush(int timeout_ms) = 0;
+  // Best effort: learns the topics' leaders now, so that the first send to
+  // each does not wait for them.
+  virtual void LearnTopics(const std::vector<std::string>& topics) { (void)topics; }
+  // A topic's configuration value as the broker states it (for error
+  // messages: max.message.bytes), or nullopt.
+  virtual std::optional<std::string> TopicConfig(const std::string& topic,
+                                                 const std::string& name) {
+    (void)topic, (void)name;
+    return std::nullopt;
+  }
 };
+
+// Makes a producer: MakeKafkaProducer, or a fake in tests.
+using ProducerFactory = std::function<Result<std::unique_ptr<Producer>>(
+    const KafkaSettings& settings, const KafkaProperties& defaults,
+    Producer::DeliveryHandler on_delivery)>;
 
 // The librdkafka producer, configured from `settings` over `defaults`.
 Result<std::unique_ptr<Producer>> MakeKafkaProducer(
