@@ -69,16 +69,24 @@ class IngestRun : public RebalanceListener {
   // After the loop: the final flush and commit (none after a fatal error).
   Status Finish();
   void SendDeadLetter(const ConsumerEvent& message, const std::string& reason);
-  bool Flush();
-  bool Commit();
+  // Writes what is pending to the store. Not OK: nothing more may be
+  // committed now, and the status says why (the store away, fenced, the
+  // state replaced or lost); what to do about it is done already.
+  Status Flush();
+  // Commits the flushed offsets, once the dead letters are acknowledged.
+  Status Commit();
+  Status FlushAndCommit() {
+    TWIN_RETURN_IF_ERROR(Flush());
+    return Commit();
+  }
   // Drops what is pending (changes and offsets): it is consumed again.
   void DropPending();
   // Takes new epochs, reads the state again and seeks every assigned
   // partition to its stored position (a flush found the state replaced).
   void Reacquire(const char* why);
   // The store lost the city: writes this member's whole city, with its
-  // positions, as a new incarnation. False (retry) if that failed.
-  bool RewriteWhole();
+  // positions, as a new incarnation. Unavailable (retry) if that failed.
+  Status RewriteWhole();
   // A flush was fenced: drop what is pending and pause until assigned again.
   void Fence();
   std::chrono::milliseconds FenceGrace() const {
@@ -246,7 +254,7 @@ void IngestRun::Reacquire(const char* why) {
   UpdateMetrics([&](IngestMetrics& m) { ++m.reacquires; });
 }
 
-bool IngestRun::RewriteWhole() {
+Status IngestRun::RewriteWhole() {
   // state-rules.md §4: the store lost the city, and this member has all of
   // it in memory: what it read at its assignment (consistent with the
   // positions read with it) plus what it applied since. Written whole, with
@@ -258,7 +266,7 @@ bool IngestRun::RewriteWhole() {
   if (!incarnation.ok()) {
     spdlog::warn("the store lost the city; rewriting it whole failed ({}); retrying",
                  incarnation.status().message());
-    return false;
+    return incarnation.status().WithContext("rewriting the lost city whole");
   }
   std::vector<PartitionId> ids;
   for (const auto& [partition, epoch] : epochs_) ids.push_back(partition);
@@ -283,7 +291,7 @@ bool IngestRun::RewriteWhole() {
       "partitions)",
       options_.city_id, state_.districts().size(), entities, positions.size());
   UpdateMetrics([&](IngestMetrics& m) { ++m.store_rewrites; });
-  return true;
+  return Status::Ok();
 }
 
 bool IngestRun::HasCommits(const std::vector<PartitionStart>& partitions) {
@@ -314,7 +322,7 @@ void IngestRun::OnRevoked(const std::vector<PartitionId>& partitions, bool lost)
         "assignment lost: {} unflushed changes dropped; the partitions' new owner "
         "resumes from the store's positions",
         pending_.entity_count());
-  } else if (!(Flush() && Commit())) {
+  } else if (!FlushAndCommit().ok()) {
     spdlog::warn(
         "partitions revoked with unflushed changes; their next owner re-reads them");
   }
@@ -360,10 +368,11 @@ void IngestRun::Handle(const ConsumerEvent& message) {
   pending_.NoteConsumed(tp, message.offset);
   UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{tp.first, outcome}]; });
 }
-bool IngestRun::Flush() {
+Status IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.
-  if (!fatal_.ok() || fenced_) return false;
+  if (!fatal_.ok()) return fatal_;
+  if (fenced_) return Status::Aborted("fenced: waiting for the next assignment");
   if (!state_read_ && pending_.has_changes()) {
     if (Stopping()) {
       // The stop cut the assignment's read short: these changes rest on a
@@ -374,16 +383,14 @@ bool IngestRun::Flush() {
           "their messages are read again from the store's positions",
           pending_.entity_count());
       DropPending();
-      return true;
+      return Status::Ok();
     }
     spdlog::warn(
         "the state was not read since the last assignment: {} changes not written",
         pending_.entity_count());
-    return false;
+    return Status::Unavailable("the state was not read since the last assignment");
   }
-  if (pending_.empty()) {
-    return true;
-  }
+  if (pending_.empty()) return Status::Ok();
   const auto start = clock_->Now();
   ChangeBatch batch = pending_.Batch(state_);
   batch.city_must_exist = city_seen_;
@@ -404,14 +411,14 @@ bool IngestRun::Flush() {
           "; stopping without committing. Restore "
           "the city with `twin-snapshot load CITY.json` and `twin-replay "
           "rebuild --base CITY.json --into-redis`, then start again");
-      return false;
+      return fatal_;
     case StatusCode::kFailedPrecondition:
       // A load, or another member's whole rewrite: this member's copy is
       // out of date. Its pending changes are dropped, not written: they are
       // consumed again from the new state's positions.
       spdlog::warn("flush refused: {}", status.message());
       Reacquire("the state was replaced");
-      return false;
+      return status;
     case StatusCode::kAborted:
       // Another member holds a partition of ours: this one lost its
       // assignment (a stall past the session timeout, a split) and has not
@@ -421,7 +428,7 @@ bool IngestRun::Flush() {
           "assignment",
           status.message(), pending_.entity_count());
       Fence();
-      return false;
+      return status;
     default: {
       spdlog::warn("flush of {} entities failed ({}); keeping them",
                    pending_.entity_count(), status.message());
@@ -430,7 +437,7 @@ bool IngestRun::Flush() {
         m.store_ok = false;
         m.pending_entities = pending_.entity_count();
       });
-      return false;
+      return status.WithContext("flush");
     }
   }
   const double ms =
@@ -450,7 +457,7 @@ bool IngestRun::Flush() {
   }
   flushed_positions_ = MergePositions(std::move(flushed_positions_), pending_.offsets());
   pending_.ForgetChanges();
-  return true;
+  return Status::Ok();
 }
 
 void IngestRun::Fence() {
@@ -462,11 +469,13 @@ void IngestRun::Fence() {
   consumer_->Pause(consumer_->Assignment());
 }
 
-bool IngestRun::Commit() {
+Status IngestRun::Commit() {
   // Rejections must be in the dead-letter topic before their offsets are
   // committed.
-  if (dead_letters_ && !dead_letters_->SettleForCommit()) return false;
-  if (pending_.offsets().empty()) return true;
+  if (dead_letters_ && !dead_letters_->SettleForCommit()) {
+    return Status::Unavailable("dead letters not yet acknowledged by the broker");
+  }
+  if (pending_.offsets().empty()) return Status::Ok();
   const Status committed = consumer_->Commit(pending_.offsets());
   // Lag from the locally known high watermarks (no broker round trip).
   int64_t lag = 0;
@@ -476,14 +485,14 @@ bool IngestRun::Commit() {
   }
   if (!committed.ok()) {
     spdlog::warn("{}", committed.message());
-    return false;
+    return committed;
   }
   pending_.ForgetOffsets();
   UpdateMetrics([&](IngestMetrics& m) {
     ++m.commits;
     m.lag = lag;
   });
-  return true;
+  return Status::Ok();
 }
 
 Status IngestRun::Run() {
@@ -498,7 +507,7 @@ Status IngestRun::Run() {
     if (dead_letters_) dead_letters_->Poll();
     const auto now = clock_->Now();
     if (flushes.Due(now)) {
-      if (Flush() && Commit()) {
+      if (FlushAndCommit().ok()) {
         flushes.Succeeded(now);
         ResumeIfPaused();
       } else {
@@ -587,16 +596,19 @@ Status IngestRun::Finish() {
   // Orderly stop: final flush and commit, retried for a while. The consumer
   // keeps being served meanwhile: a rebalance (another member leaving, say)
   // only completes through Poll(), and commits fail until it does.
-  bool done = false;
-  for (int attempt = 0; attempt < 40 && !done; ++attempt) {
-    done = Flush() && Commit();
-    if (done) break;
+  Status done = Status::Unavailable("not tried");
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    done = FlushAndCommit();
+    if (done.ok()) break;
     const ConsumerEvent& event = consumer_->Poll(std::chrono::milliseconds(250));
     if (event.kind == ConsumerEvent::Kind::kMessage) Handle(event);
   }
   consumer_->Close();
   spdlog::info("stopped after {} messages", consumed_);
-  if (!done) return Status::Unavailable("could not flush and commit before stopping");
+  if (!done.ok()) {
+    return Status::Unavailable("could not flush and commit before stopping: " +
+                               done.message());
+  }
   return Status::Ok();
 }
 

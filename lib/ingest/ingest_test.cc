@@ -169,6 +169,7 @@ TEST_CASE("a stop while the store is down returns an error and commits nothing")
   h.broker.StopAt(seconds(5));
   const Status status = h.Run();
   CHECK(status.code() == StatusCode::kUnavailable);
+  CHECK(status.message().find("store down") != std::string::npos);  // the cause
   CHECK(h.broker.commits.empty());
   h.store.down = false;
   CHECK(h.Stored() == 1);
