@@ -10,7 +10,9 @@
 #define TWIN_LIB_KAFKA_FAKE_PRODUCER_H_
 
 #include <deque>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +44,7 @@ class FakeProducer : public Producer {
   void Poll(int) override { DeliverAll(); }
   bool Flush(int) override {
     ++flushes;
+    if (on_flush) on_flush();
     DeliverAll();
     return in_flight.empty();
   }
@@ -62,6 +65,7 @@ class FakeProducer : public Producer {
   bool answer_maybe_stored = false;
   bool answer_too_large = false;
   bool silent = false;
+  std::set<uint64_t> unanswered;            // ids the broker never answers
   SendFailure refuse = SendFailure::kNone;  // Produce() itself fails
   std::vector<OutgoingMessage> sent;        // each value views sent_values
   std::deque<std::string> sent_values;
@@ -69,18 +73,25 @@ class FakeProducer : public Producer {
   std::map<std::string, std::string> topic_config;  // "topic/name" -> value
   std::vector<std::string> learned_topics;
   int flushes = 0;
+  std::function<void()> on_flush;  // before each Flush() answers (a clock moved)
 
  private:
   void DeliverAll() {
     if (silent) return;
+    std::deque<uint64_t> kept;
     while (!in_flight.empty()) {
       const uint64_t id = in_flight.front();
       in_flight.pop_front();
+      if (unanswered.count(id) != 0) {
+        kept.push_back(id);
+        continue;
+      }
       Delivery delivery{id, answer, answer == SendFailure::kNone ? "" : "broker says no"};
       delivery.maybe_stored = answer != SendFailure::kNone && answer_maybe_stored;
       delivery.too_large = answer != SendFailure::kNone && answer_too_large;
       on_delivery_(delivery);
     }
+    in_flight = std::move(kept);
   }
   DeliveryHandler on_delivery_;
 };

@@ -1,24 +1,21 @@
 #include "lib/publish/publisher.h"
 
-#include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <thread>
 
 #include "lib/base/timestamp.h"
 #include "lib/city/state_document.h"
 #include "lib/http/http_server.h"
 #include "lib/http/prometheus.h"
 #include "lib/json/json_diff.h"
-#include "lib/json/json_writer.h"
 #include "lib/publish/change_event.h"
+#include "lib/publish/document_sink.h"
+#include "lib/publish/envelope.h"
 #include "lib/publish/sequencer.h"
 #include "lib/publish/state_delta.h"
 
 namespace twin {
-
-using Clock = std::chrono::steady_clock;
 
 std::string PublishMetrics::ToPrometheus() const {
   std::string out;
@@ -56,28 +53,22 @@ std::string PublishMetrics::ToPrometheus() const {
   return out;
 }
 
-class PublishRun : public RdKafka::DeliveryReportCb {
+class PublishRun {
  public:
   // Publishes what `store` holds as `options` say, into `published` and
-  // `stream`, until `stop`. All four outlive the run.
-  PublishRun(const PublishOptions& options, StateStore* store, PublishedState* published,
-             ChangeStream* stream, const std::atomic<bool>* stop)
+  // `stream`, until `stop`. All of them outlive the run.
+  PublishRun(const PublishOptions& options, StateStore* store, const PublishEnv& env,
+             PublishedState* published, ChangeStream* stream,
+             const std::atomic<bool>* stop)
       : options_(options),
         store_(store),
+        env_(env),
+        clock_(env.clock),
         published_(published),
         stream_(stream),
         stop_(stop) {}
 
   Status Run();
-
-  void dr_cb(RdKafka::Message& message) override {
-    // A report for a message given up on earlier is not this send's.
-    if (reinterpret_cast<uintptr_t>(message.msg_opaque()) != send_id_) return;
-    delivered_ = true;
-    error_ = message.err();
-    error_text_ = message.errstr();
-    persisted_ = message.status();
-  }
 
  private:
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
@@ -90,18 +81,14 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   void FollowBetweenTicks();
   // Stamps the mirror with the time now.
   void StampNow();
-  // The outcome of one publish. kInDoubt: the broker may have stored the
-  // message although it was not acknowledged (a request timed out in
-  // flight, or no report came), so its sequence cannot be used again.
+  // Sends one document (DocumentSink) and times its acknowledgement.
   using SendResult = Sequencer::Outcome;
-  SendResult Send(const std::string& topic, const std::string& value,
-                  const std::vector<std::pair<std::string, std::string>>& headers);
+  SendResult Send(const std::string& topic, std::string_view value,
+                  const Headers& headers);
   // After a failed publish of document `sequence`: logs and counts it (the
   // sequencer has the outcome already).
   void Failed(SendResult result, uint64_t sequence);
   bool PublishFull(Clock::time_point start);
-  // How long a publish waits for the broker's acknowledgement.
-  int ack_timeout_ms_ = 60000;
   // `start`: the tick's start; `feed_done`: when its FollowFeed returned.
   bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
   void Published(std::shared_ptr<PublishedDocument> document, bool full, size_t bytes,
@@ -122,11 +109,12 @@ class PublishRun : public RdKafka::DeliveryReportCb {
 
   const PublishOptions& options_;
   StateStore* store_;
+  const PublishEnv& env_;
+  Clock* clock_;
   PublishedState* published_;
   ChangeStream* stream_;
   const std::atomic<bool>* stop_;
-  std::unique_ptr<RdKafka::Producer> producer_;
-  std::string codec_;  // compression.type, for error messages
+  std::unique_ptr<DocumentSink> sink_;
   CityState mirror_;
   uint64_t cursor_ = 0;
   std::string incarnation_;  // of the state the mirror was read from
@@ -135,45 +123,13 @@ class PublishRun : public RdKafka::DeliveryReportCb {
   bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
   std::shared_ptr<PublishedDocument> last_;
   Sequencer sequencer_;  // sequence numbers, and when a state.full is owed
-  uintptr_t send_id_ = 0;
-  bool delivered_ = false;
-  RdKafka::ErrorCode error_ = RdKafka::ERR_NO_ERROR;
-  std::string error_text_;
-  RdKafka::Message::Status persisted_ = RdKafka::Message::MSG_STATUS_NOT_PERSISTED;
 };
 
 Status PublishRun::Connect() {
-  // A design-scale state.full is 7-8 MB: compressed by default, and allowed
-  // past librdkafka's 1 MB default up to its maximum, 1 GB (librdkafka
-  // checks the uncompressed size): the broker's own limit, on the
-  // compressed batch, is the one that matters, and its refusal is an error
-  // that names it (Send).
-  // gzip, because every Kafka client reads it without a plugin (kafkajs,
-  // the design document's consumers, needs one for zstd, lz4 and snappy),
-  // and it brings the design-scale city to about 0.8 MB (state-rules.md §3).
-  TWIN_ASSIGN_OR_RETURN(
-      std::unique_ptr<RdKafka::Conf> conf,
-      MakeKafkaConf(options_.kafka, {{"acks", "all"},
-                                     {"enable.idempotence", "true"},
-                                     {"compression.type", "gzip"},
-                                     {"message.max.bytes", "1000000000"}}));
-  std::string error;
-  conf->get("compression.type", codec_);
-  spdlog::info("producing with compression.type={}", codec_);
-  conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error);
-  producer_.reset(RdKafka::Producer::create(conf.get(), error));
-  if (!producer_) return Status::Unavailable("Kafka producer: " + error);
-  // Best effort: learn both topics' leaders now, so that the first publish
-  // of each does not wait for them. A broker not up yet is no error here.
-  for (const std::string& name : {options_.full_topic, options_.incremental_topic}) {
-    std::unique_ptr<RdKafka::Topic> topic(
-        RdKafka::Topic::create(producer_.get(), name, nullptr, error));
-    RdKafka::Metadata* metadata = nullptr;
-    if (topic && producer_->metadata(false, topic.get(), &metadata, 5000) ==
-                     RdKafka::ERR_NO_ERROR) {
-      delete metadata;
-    }
-  }
+  TWIN_ASSIGN_OR_RETURN(sink_, DocumentSink::Create(env_.make_producer, options_.kafka,
+                                                    options_.city_id, clock_));
+  spdlog::info("producing with compression.type={}", sink_->codec());
+  sink_->LearnTopics({options_.full_topic, options_.incremental_topic});
   return Status::Ok();
 }
 
@@ -284,17 +240,17 @@ bool PublishRun::FollowFeed(bool between_ticks) {
 }
 
 void PublishRun::FollowBetweenTicks() {
-  const auto start = Clock::now();
+  const auto start = clock_->Now();
   const uint64_t cursor = cursor_;
   if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
-  const auto read = Clock::now();
+  const auto read = clock_->Now();
   const size_t diffed = changes_.Prepare(mirror_, &ranks_);
   {
     published_->UpdateMetrics([&](PublishMetrics& m) { m.prepared += diffed; });
   }
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
-                Ms(read - start).count(), diffed, Ms(Clock::now() - read).count());
+                Ms(read - start).count(), diffed, Ms(clock_->Now() - read).count());
 }
 
 void PublishRun::StampNow() {
@@ -302,54 +258,14 @@ void PublishRun::StampNow() {
   mirror_.timestamp = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
 }
 
-PublishRun::SendResult PublishRun::Send(
-    const std::string& topic, const std::string& value,
-    const std::vector<std::pair<std::string, std::string>>& headers) {
-  RdKafka::Headers* h = RdKafka::Headers::create();
-  for (const auto& [name, v] : headers) h->add(name, v);
-  delivered_ = false;
-  ++send_id_;
-  const RdKafka::ErrorCode err = producer_->produce(
-      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-      const_cast<char*>(value.data()), value.size(), options_.city_id.data(),
-      options_.city_id.size(), 0, h, reinterpret_cast<void*>(send_id_));
-  if (err != RdKafka::ERR_NO_ERROR) {
-    delete h;
-    spdlog::error(
-        "publish to {} refused: {} ({} bytes; raise message.max.bytes with -X and "
-        "the topic's max.message.bytes)",
-        topic, RdKafka::err2str(err), value.size());
-    return SendResult::kNotStored;
-  }
-  const auto sent = Clock::now();
-  for (int waited = 0; waited < ack_timeout_ms_ && !delivered_; waited += 100) {
-    producer_->flush(100);
-  }
-  if (delivered_ && error_ == RdKafka::ERR_NO_ERROR) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+PublishRun::SendResult PublishRun::Send(const std::string& topic, std::string_view value,
+                                        const Headers& headers) {
+  const SendReport report = sink_->Send(topic, value, headers);
+  if (report.outcome == SendResult::kAcknowledged) {
+    const double seconds = std::chrono::duration<double>(report.ack_wait).count();
     published_->UpdateMetrics([&](PublishMetrics& m) { m.ack_seconds.Observe(seconds); });
-    return SendResult::kAcknowledged;
   }
-  if (delivered_ && error_ == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
-    // state-rules.md §3: a refused document names its size and the limit.
-    const std::optional<std::string> limit =
-        DescribeTopicConfig(producer_.get(), topic, "max.message.bytes", 5000);
-    spdlog::error(
-        "publish to {} refused by the broker: the {}-byte document is larger, "
-        "compressed ({}), than the topic's max.message.bytes ({}). Raise the "
-        "topic's max.message.bytes (the broker's message.max.bytes for new "
-        "topics), and consumers' fetch.max.bytes and max.partition.fetch.bytes; "
-        "see twin-publish(1)",
-        topic, value.size(), codec_,
-        limit ? *limit + " bytes" : "unknown: the broker did not say");
-    return SendResult::kNotStored;
-  }
-  spdlog::error("publish to {} failed: {} ({} bytes)", topic,
-                delivered_ ? error_text_ : "no acknowledgement", value.size());
-  if (!delivered_ || persisted_ != RdKafka::Message::MSG_STATUS_NOT_PERSISTED) {
-    return SendResult::kInDoubt;
-  }
-  return SendResult::kNotStored;
+  return report.outcome;
 }
 
 void PublishRun::Failed(SendResult result, uint64_t sequence) {
@@ -381,17 +297,15 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   auto document =
       std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
   document->SetText(SerializeCityState(mirror_));
-  const SendResult sent = Send(options_.full_topic, document->text(),
-                               {{"type", "full-state"},
-                                {"version", "1.0"},
-                                {"sequence", std::to_string(document->sequence)}});
+  const SendResult sent =
+      Send(options_.full_topic, document->text(), FullStateHeaders(document->sequence));
   sequencer_.Sent(Sequencer::Kind::kFull, sent);
   if (sent != SendResult::kAcknowledged) {
     Failed(sent, document->sequence);
     return false;
   }
   const double ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      std::chrono::duration<double, std::milli>(clock_->Now() - start).count();
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms",
                document->sequence, document->text().size(), ms);
   Published(document, true, document->text().size(), ms);
@@ -423,34 +337,22 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
     delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {},
                          &ranks_);
   }
-  const auto composed = Clock::now();
+  const auto composed = clock_->Now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
     InStep();
     return true;
   }
-  std::string value;
-  {
-    JsonWriter w(&value);
-    w.Raw("{\"cityId\":");
-    w.String(options_.city_id);
-    w.Raw(",\"delta\":");
-    w.Raw(*delta);
-    w.Raw(",\"timestamp\":");
-    w.String(document->timestamp);
-    w.Raw('}');
-  }
-  const SendResult sent = Send(options_.incremental_topic, value,
-                               {{"type", "incremental-state"},
-                                {"version", "1.0"},
-                                {"sequence", std::to_string(document->sequence)},
-                                {"previousSequence", std::to_string(last_->sequence)},
-                                {"previousTimestamp", last_->timestamp}});
+  const std::string value =
+      IncrementalStateValue(options_.city_id, *delta, document->timestamp);
+  const SendResult sent = Send(
+      options_.incremental_topic, value,
+      IncrementalStateHeaders(document->sequence, last_->sequence, last_->timestamp));
   sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   if (sent != SendResult::kAcknowledged) {
     Failed(sent, document->sequence);
     return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
   }
-  const auto acked = Clock::now();
+  const auto acked = clock_->Now();
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug(
@@ -504,33 +406,33 @@ Status PublishRun::Run() {
                  : Status::NotFound("the store holds no state for city '" +
                                     options_.city_id + "': nothing to publish");
     }
-    std::this_thread::sleep_for(
+    clock_->SleepFor(
         std::chrono::milliseconds(std::min(5000, 200 << std::min(attempt, 5))));
   }
   // The first document is a state.full, at start. --once tries once (a
   // bounded wait for the acknowledgement) and reports; the service retries.
   if (options_.once) {
-    ack_timeout_ms_ = 30000;
-    if (PublishFull(Clock::now())) return Status::Ok();
+    sink_->set_ack_timeout(std::chrono::seconds(30));
+    if (PublishFull(clock_->Now())) return Status::Ok();
     return Status::Unavailable("the state.full was not acknowledged by " +
                                options_.kafka.brokers);
   }
-  while (!PublishFull(Clock::now())) {
+  while (!PublishFull(clock_->Now())) {
     if (Stopping()) return Status::Unavailable("could not publish the first state.full");
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    clock_->SleepFor(std::chrono::seconds(1));
   }
-  auto next_full = Clock::now() + std::chrono::milliseconds(options_.full_interval_ms);
+  auto next_full = clock_->Now() + std::chrono::milliseconds(options_.full_interval_ms);
   auto next_incremental =
-      Clock::now() + std::chrono::milliseconds(options_.incremental_interval_ms);
+      clock_->Now() + std::chrono::milliseconds(options_.incremental_interval_ms);
   // Between ticks the mirror follows the feed, and the changed entities are
   // diffed, so that a tick reads and diffs only what changed since the last
   // look, and assembles the delta.
   const std::chrono::milliseconds follow_every{options_.follow_interval_ms};
-  auto next_follow = Clock::now() + follow_every;
+  auto next_follow = clock_->Now() + follow_every;
   while (!Stopping()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    producer_->poll(0);
-    const auto now = Clock::now();
+    clock_->SleepFor(std::chrono::milliseconds(20));
+    sink_->Poll();
+    const auto now = clock_->Now();
     if (now >= next_full) {
       next_full = now + std::chrono::milliseconds(options_.full_interval_ms);
       next_incremental =
@@ -539,7 +441,7 @@ Status PublishRun::Run() {
     } else if (now >= next_incremental) {
       next_incremental =
           now + std::chrono::milliseconds(options_.incremental_interval_ms);
-      if (FollowFeed()) PublishIncremental(now, Clock::now());
+      if (FollowFeed()) PublishIncremental(now, clock_->Now());
     } else if (follow_every.count() > 0 && now >= next_follow) {
       next_follow = now + follow_every;
       FollowBetweenTicks();
@@ -548,13 +450,13 @@ Status PublishRun::Run() {
   }
   // A final state.full on a clean stop, waiting less: a stop must not hang
   // on a broker that is gone.
-  ack_timeout_ms_ = 10000;
-  if (FollowFeed() && PublishFull(Clock::now())) return Status::Ok();
+  sink_->set_ack_timeout(std::chrono::seconds(10));
+  if (FollowFeed() && PublishFull(clock_->Now())) return Status::Ok();
   return Status::Unavailable("the final state.full could not be published");
 }
 
 Status Publisher::Run(const std::atomic<bool>* stop) {
-  PublishRun run(options_, store_, &published_, &stream_, stop);
+  PublishRun run(options_, store_, env_, &published_, &stream_, stop);
   Status status = run.Run();
   stream_.Close();  // every /api/stream response ends
   return status;

@@ -27,11 +27,13 @@
 #include <memory>
 #include <string>
 
+#include "lib/base/clock.h"
 #include "lib/base/status.h"
 #include "lib/base/timestamp.h"
 #include "lib/city/city_state.h"
 #include "lib/http/prometheus.h"
 #include "lib/kafka/kafka_io.h"
+#include "lib/kafka/producer.h"
 #include "lib/publish/change_stream.h"
 #include "lib/publish/published_state.h"
 #include "lib/store/state_store.h"
@@ -55,10 +57,20 @@ struct PublishOptions {
   ChangeStreamOptions stream;
 };
 
+// What the loop runs on: librdkafka's producer and the real clock, or
+// fakes in unit tests (publish_loop_test: FakeProducer, FakeClock).
+struct PublishEnv {
+  ProducerFactory make_producer = MakeKafkaProducer;
+  Clock* clock = RealClock();
+};
+
 class Publisher {
  public:
-  Publisher(PublishOptions options, StateStore* store)
-      : options_(std::move(options)), store_(store), stream_(options_.stream) {}
+  Publisher(PublishOptions options, StateStore* store, PublishEnv env = {})
+      : options_(std::move(options)),
+        store_(store),
+        env_(std::move(env)),
+        stream_(options_.stream) {}
 
   // Publishes until `stop` is set (a final state.full then), or once.
   Status Run(const std::atomic<bool>* stop);
@@ -78,6 +90,7 @@ class Publisher {
  private:
   PublishOptions options_;
   StateStore* store_;
+  PublishEnv env_;
   mutable PublishedState published_;
   mutable ChangeStream stream_;
 };
