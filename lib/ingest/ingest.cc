@@ -14,6 +14,15 @@
 #include "lib/ingest/pending_changes.h"
 
 namespace twin {
+namespace {
+
+std::vector<PartitionId> PartitionsOf(const std::vector<PartitionStart>& starts) {
+  std::vector<PartitionId> ids;
+  for (const auto& start : starts) ids.push_back(start.partition);
+  return ids;
+}
+
+}  // namespace
 
 Status Ingestor::CheckOptions(const IngestOptions& options) {
   // The rebalance callback uses the eager assign and unassign; with a
@@ -165,8 +174,7 @@ void IngestRun::LoadState(std::vector<PartitionStart>* partitions) {
   // partitions can write nothing after this read.
   state_read_ = false;
   epochs_.clear();
-  std::vector<PartitionId> ids;
-  for (const auto& start : *partitions) ids.push_back(start.partition);
+  const std::vector<PartitionId> ids = PartitionsOf(*partitions);
   for (int attempt = 0; !Stopping(); ++attempt) {
     Result<Epochs> epochs = store_->TakeEpochs(ids);
     Result<StoredState> stored = epochs.ok() ? store_->Read() : epochs.status();
@@ -232,7 +240,6 @@ void IngestRun::Reacquire(const char* why) {
   }
   Result<Positions> committed = Positions{};
   if (!unplaced.empty()) committed = consumer_->Committed(unplaced);
-  std::vector<PartitionId> ids;
   for (auto& start : parts) {
     if (start.offset < 0) {
       start.offset = kOffsetBeginning;
@@ -244,9 +251,8 @@ void IngestRun::Reacquire(const char* why) {
     if (Status sought = consumer_->Seek(start.partition, start.offset); !sought.ok()) {
       spdlog::warn("{}", sought.message());
     }
-    ids.push_back(start.partition);
   }
-  if (paused_ || fenced_) consumer_->Resume(ids);
+  if (paused_ || fenced_) consumer_->Resume(PartitionsOf(parts));
   paused_ = false;
   fenced_ = false;
   spdlog::warn("{}: read the state again and resumed {} partitions from its positions",
@@ -295,9 +301,7 @@ Status IngestRun::RewriteWhole() {
 }
 
 bool IngestRun::HasCommits(const std::vector<PartitionStart>& partitions) {
-  std::vector<PartitionId> ids;
-  for (const auto& start : partitions) ids.push_back(start.partition);
-  const Result<Positions> committed = consumer_->Committed(ids);
+  const Result<Positions> committed = consumer_->Committed(PartitionsOf(partitions));
   return committed.ok() && !committed->empty();
 }
 

@@ -78,7 +78,6 @@ class FakeBroker {
   int resumes = 0;  // Resume() calls
   bool closed = false;
   bool gave_up = false;
-  bool fail_commits = false;  // Commit() and Committed() say Unavailable
   std::vector<std::string> subscribed;
 
   const std::vector<PartitionId>& assignment() const { return assignment_; }
@@ -186,7 +185,6 @@ class FakeConsumer : public GroupConsumer {
     return Status::Ok();
   }
   Result<Positions> Committed(const std::vector<PartitionId>& partitions) override {
-    if (broker_->fail_commits) return Status::Unavailable("the fake group is away");
     Positions out;
     for (const auto& p : partitions) {
       auto it = broker_->committed.find(p);
@@ -195,7 +193,6 @@ class FakeConsumer : public GroupConsumer {
     return out;
   }
   Status Commit(const Positions& offsets) override {
-    if (broker_->fail_commits) return Status::Unavailable("the fake group is away");
     broker_->commits.push_back(offsets);
     for (const auto& [p, offset] : offsets) broker_->committed[p] = offset;
     return Status::Ok();

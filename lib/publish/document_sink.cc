@@ -16,20 +16,24 @@ Result<std::unique_ptr<DocumentSink>> DocumentSink::Create(const ProducerFactory
   // gzip, because every Kafka client reads it without a plugin (kafkajs,
   // the design document's consumers, needs one for zstd, lz4 and snappy),
   // and it brings the design-scale city to about 0.8 MB (state-rules.md §3).
-  std::string codec = "gzip";
-  for (const auto& [name, value] : settings.properties) {
-    if (name == "compression.type" || name == "compression.codec") codec = value;
+  const KafkaProperties defaults = {{"acks", "all"},
+                                    {"enable.idempotence", "true"},
+                                    {"compression.type", "gzip"},
+                                    {"message.max.bytes", "1000000000"}};
+  // The codec in force: the default unless -X names another (the last wins,
+  // as in MakeKafkaConf).
+  std::string codec;
+  for (const KafkaProperties* list : {&defaults, &settings.properties}) {
+    for (const auto& [name, value] : *list) {
+      if (name == "compression.type" || name == "compression.codec") codec = value;
+    }
   }
   std::unique_ptr<DocumentSink> sink(new DocumentSink(std::move(key), codec, clock));
   DocumentSink* self = sink.get();
-  TWIN_ASSIGN_OR_RETURN(sink->producer_, make(settings,
-                                              {{"acks", "all"},
-                                               {"enable.idempotence", "true"},
-                                               {"compression.type", "gzip"},
-                                               {"message.max.bytes", "1000000000"}},
-                                              [self](const Delivery& delivery) {
-                                                self->Delivered(delivery);
-                                              }));
+  TWIN_ASSIGN_OR_RETURN(sink->producer_,
+                        make(settings, defaults, [self](const Delivery& delivery) {
+                          self->Delivered(delivery);
+                        }));
   return sink;
 }
 
