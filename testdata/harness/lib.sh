@@ -39,10 +39,16 @@ twin_use_tools() {
 # jsondiffpatch, playwright-core) on NODE_PATH.
 twin_use_npm() { export NODE_PATH="${TWIN_NPM_DIR:-$HOME/.cache/twin-npm}/node_modules"; }
 
+# Ports come from below the kernel's ephemeral range: a port inside it can be
+# the local end of another process's outgoing connection at the moment the
+# server binds (seen in CI: a metrics port taken by a Kafka client, so the
+# server under test exited at start). The probe only sees listeners.
 twin_free_port() {
-  local port
+  local port low=32768
+  read -r low _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  [ "$low" -gt 12000 ] || low=32768
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }

@@ -46,13 +46,16 @@ check "the log has the effective configuration with the password masked" \
   grep -q "starting: brokers=$KAFKA_BROKERS group=g1 redis=redis://127.0.0.1" $T/ingest1.log
 
 # --- /metrics and /healthz while running; no broker yet at start -----------
-mport=$(twin_free_port)
-twin-ingest --metrics 127.0.0.1:$mport $TWIN_FAST_GROUP --group-id g2 -b 127.0.0.1:1 2> $T/nobroker.log &
+# Port 0: the kernel picks a free one and the log names it, so no race with
+# other tests for a port.
+twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id g2 -b 127.0.0.1:1 2> $T/nobroker.log &
 pid=$!
 TWIN_PIDS+=($pid)
+mport=$(ingest_metrics_port $T/nobroker.log)
 sleep 3
 check "with no broker it keeps running and says why" bash -c \
   "kill -0 $pid && grep -qi 'connect\|refused\|down' $T/nobroker.log"
+kill -0 $pid 2>/dev/null || sed 's/^/  nobroker.log: /' $T/nobroker.log >&2
 check "/healthz answers while Redis is fine" bash -c \
   "exec 3<>/dev/tcp/127.0.0.1/$mport && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 && grep -q '\"status\":\"ok\"' <&3"
 check "unknown paths are a JSON 404" bash -c \
@@ -60,14 +63,14 @@ check "unknown paths are a JSON 404" bash -c \
 kill -TERM $pid
 wait $pid
 check "SIGTERM with no broker still exits 0" test $? = 0
-mport=$(twin_free_port)
 # A new group resumes from the store's positions (the end of what g1 read),
 # so it counts only what is produced now.
 twin-replay produce "$D/messages/updates.ndjson"
 twin-replay produce "$D/messages/rejects.ndjson"
-twin-ingest --metrics 127.0.0.1:$mport $TWIN_FAST_GROUP --group-id g3 2> $T/metrics.log &
+twin-ingest --metrics 127.0.0.1:0 $TWIN_FAST_GROUP --group-id g3 2> $T/metrics.log &
 pid=$!
 TWIN_PIDS+=($pid)
+mport=$(ingest_metrics_port $T/metrics.log)
 # Poll (bounded) until the group has formed and the messages are counted.
 for _ in $(seq 150); do
   curl -s http://127.0.0.1:$mport/metrics > $T/metrics.txt
