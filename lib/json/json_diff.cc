@@ -14,6 +14,7 @@
 #include "lib/base/parallel.h"
 #include "lib/json/json_diff_outputs.h"
 #include "lib/json/json_diff_views.h"
+#include "lib/json/lcs.h"
 
 namespace twin {
 namespace {
@@ -249,84 +250,6 @@ class Differ {
     std::vector<Item> items_;
   };
 
-  struct Subsequence {
-    std::vector<size_t> indices1, indices2;  // ascending, relative to trimmed
-  };
-
-  // jsondiffpatch's lcs.get: the DP table and its backtrack, exactly.
-  static Subsequence ExactLcs(const ItemKeys& a, const ItemKeys& b) {
-    const size_t n = a.size(), m = b.size();
-    std::vector<uint32_t> table((n + 1) * (m + 1), 0);
-    auto at = [&](size_t x, size_t y) -> uint32_t& { return table[x * (m + 1) + y]; };
-    for (size_t x = 1; x <= n; ++x) {
-      for (size_t y = 1; y <= m; ++y) {
-        at(x, y) = ItemKeys::Match(a, x - 1, b, y - 1)
-                       ? at(x - 1, y - 1) + 1
-                       : std::max(at(x - 1, y), at(x, y - 1));
-      }
-    }
-    Subsequence s;
-    size_t x = n, y = m;
-    while (x != 0 && y != 0) {
-      if (ItemKeys::Match(a, x - 1, b, y - 1)) {
-        s.indices1.push_back(x - 1);
-        s.indices2.push_back(y - 1);
-        --x;
-        --y;
-      } else if (at(x, y - 1) > at(x - 1, y)) {
-        --y;
-      } else {
-        --x;
-      }
-    }
-    std::reverse(s.indices1.begin(), s.indices1.end());
-    std::reverse(s.indices2.begin(), s.indices2.end());
-    return s;
-  }
-
-  // An LCS from item keys (Hunt-Szymanski: a longest increasing subsequence
-  // of matching positions), O((n + r) log n) for r matching pairs. Used
-  // where the exact table would be too large; gives up (empty) past
-  // `max_pairs`.
-  static Subsequence KeyedLcs(const ItemKeys& a, const ItemKeys& b, size_t max_pairs) {
-    std::unordered_map<int, std::vector<size_t>> positions;  // key -> indices in b
-    for (size_t j = 0; j < b.size(); ++j) positions[b.ClassKey(j)].push_back(j);
-    // Pairs (i, j) with j descending within each i, so that the LIS over j
-    // takes at most one j per i.
-    std::vector<std::pair<size_t, size_t>> pairs;
-    for (size_t i = 0; i < a.size(); ++i) {
-      auto it = positions.find(a.ClassKey(i));
-      if (it == positions.end()) continue;
-      for (auto j = it->second.rbegin(); j != it->second.rend(); ++j) {
-        pairs.emplace_back(i, *j);
-        if (pairs.size() > max_pairs) return {};
-      }
-    }
-    std::vector<size_t> tails;  // tails[k]: index in pairs of the smallest tail
-    std::vector<long> previous(pairs.size(), -1);
-    for (size_t p = 0; p < pairs.size(); ++p) {
-      auto pos =
-          std::lower_bound(tails.begin(), tails.end(), pairs[p].second,
-                           [&](size_t q, size_t j) { return pairs[q].second < j; });
-      const size_t k = static_cast<size_t>(pos - tails.begin());
-      if (k > 0) previous[p] = static_cast<long>(tails[k - 1]);
-      if (pos == tails.end()) {
-        tails.push_back(p);
-      } else {
-        *pos = p;
-      }
-    }
-    Subsequence s;
-    for (long p = tails.empty() ? -1 : static_cast<long>(tails.back()); p >= 0;
-         p = previous[p]) {
-      s.indices1.push_back(pairs[p].first);
-      s.indices2.push_back(pairs[p].second);
-    }
-    std::reverse(s.indices1.begin(), s.indices1.end());
-    std::reverse(s.indices2.begin(), s.indices2.end());
-    return s;
-  }
-
   // Two matched array items, and the new one's index.
   struct Pair {
     Value left, right;
@@ -351,130 +274,184 @@ class Differ {
   // than it saves.
   static constexpr size_t kParallelWords = size_t{1} << 18;
 
+  using Items = typename V::Items;
+  using ArrayDelta = typename Out::Array;
+
+  // jsondiffpatch's array diff: the common head and tail first, then the
+  // middle by a longest common subsequence, with moves.
   std::optional<Delta> Arrays(Value left, Value right) {
     Enter level(this);
-    const typename V::Items a1 = V::ItemsOf(left, &level->items1);
-    const typename V::Items a2 = V::ItemsOf(right, &level->items2);
+    const Items a1 = V::ItemsOf(left, &level->items1);
+    const Items a2 = V::ItemsOf(right, &level->items2);
     const size_t len1 = a1.size(), len2 = a2.size();
-    typename Out::Array result;
-    auto child = [&](size_t i1, size_t i2) {
-      if (std::optional<Delta> d = Values(a1[i1], a2[i2]))
-        result.AddAt(i2, std::move(*d));
-    };
-    // Head and tail: items compared at their absolute indices. A matched
-    // pair is diffed at once while its items are in the cache, or, in a
-    // large array of a view that allows it, after, on all cores.
+    ArrayDelta result;
     const bool parallel = V::kParallel && len1 >= 2 && V::Extent(left) >= kParallelWords;
+    const Ends ends = DiffEnds(a1, a2, parallel, &result);
+    if (ends.head + ends.tail == len1) {
+      for (size_t i = ends.head; i < len2 - ends.tail; ++i)
+        result.AddAt(i, Out::Added(a2[i]));
+    } else if (ends.head + ends.tail == len2) {
+      for (size_t i = ends.head; i < len1 - ends.tail; ++i)
+        result.AddFrom(i, Out::Deleted(a1[i]));
+    } else {
+      DiffMiddle(a1, a2, ends, &result);
+    }
+    return result.Finish();
+  }
+
+  // The delta of item i1 of the left against item i2 of the right, if any,
+  // added at i2.
+  void Child(const Items& a1, size_t i1, const Items& a2, size_t i2, ArrayDelta* result) {
+    if (std::optional<Delta> d = Values(a1[i1], a2[i2])) result->AddAt(i2, std::move(*d));
+  }
+
+  // The lengths of the arrays' common head and tail.
+  struct Ends {
+    size_t head = 0, tail = 0;
+  };
+
+  // Trims the common head and tail, whose items are compared at their
+  // absolute indices, and adds their deltas to `result`. A matched pair is
+  // diffed at once while its items are in the cache or, if `parallel`,
+  // after, on all cores.
+  Ends DiffEnds(const Items& a1, const Items& a2, bool parallel, ArrayDelta* result) {
+    const size_t len1 = a1.size(), len2 = a2.size();
     std::vector<Pair> matched;
     auto match = [&](size_t i1, size_t i2) {
       if (parallel) {
         matched.push_back({a1[i1], a2[i2], i2});
       } else {
-        child(i1, i2);
+        Child(a1, i1, a2, i2, result);
       }
     };
-    size_t head = 0, tail = 0;
-    while (head < len1 && head < len2) {
+    Ends e;
+    while (e.head < len1 && e.head < len2) {
       // Identical items at one index match and have no delta: the common
       // case, decided without looking for their ids.
-      if (V::Identical(a1[head], a2[head])) {
-        ++head;
+      if (V::Identical(a1[e.head], a2[e.head])) {
+        ++e.head;
         continue;
       }
-      if (!MatchAt(a1[head], head, a2[head], head)) break;
-      match(head, head);
-      ++head;
+      if (!MatchAt(a1[e.head], e.head, a2[e.head], e.head)) break;
+      match(e.head, e.head);
+      ++e.head;
     }
-    while (tail + head < len1 && tail + head < len2) {
-      const size_t i1 = len1 - 1 - tail, i2 = len2 - 1 - tail;
+    while (e.tail + e.head < len1 && e.tail + e.head < len2) {
+      const size_t i1 = len1 - 1 - e.tail, i2 = len2 - 1 - e.tail;
       if (i1 == i2 && V::Identical(a1[i1], a2[i2])) {
-        ++tail;
+        ++e.tail;
         continue;
       }
       if (!MatchAt(a1[i1], i1, a2[i2], i2)) break;
       match(i1, i2);
-      ++tail;
+      ++e.tail;
     }
-    if (!matched.empty()) DiffPairs(matched, &result);
-    if (head + tail == len1) {
-      for (size_t i = head; i < len2 - tail; ++i) result.AddAt(i, Out::Added(a2[i]));
-      return result.Finish();
-    }
-    if (head + tail == len2) {
-      for (size_t i = head; i < len1 - tail; ++i) result.AddFrom(i, Out::Deleted(a1[i]));
-      return result.Finish();
-    }
-    // The middle: hashes at indices relative to the trimmed arrays, as
-    // jsondiffpatch computes them after resetting its hash cache.
+    if (!matched.empty()) DiffPairs(matched, result);
+    return e;
+  }
+
+  // The middle, between the ends, which both arrays have items in: hashes
+  // at indices relative to the trimmed arrays, as jsondiffpatch computes
+  // them after resetting its hash cache.
+  void DiffMiddle(const Items& a1, const Items& a2, Ends ends, ArrayDelta* result) {
     std::unordered_map<std::string, int> interned;
-    const ItemKeys t1(*this, a1, head, len1 - tail, head, &interned);
-    const ItemKeys t2(*this, a2, head, len2 - tail, head, &interned);
-    Subsequence seq;
+    const ItemKeys t1(*this, a1, ends.head, a1.size() - ends.tail, ends.head, &interned);
+    const ItemKeys t2(*this, a2, ends.head, a2.size() - ends.tail, ends.head, &interned);
+    // Where Match is an equivalence (no nulls), keys can stand for it.
     const bool keyed = !t1.HasNull() && !t2.HasNull();
-    if (t1.size() * t2.size() <= o_.max_lcs_cells || !keyed) {
-      if (t1.size() * t2.size() <= o_.max_lcs_cells) seq = ExactLcs(t1, t2);
-      // else: nulls among huge arrays: no LCS (the delta still patches exactly)
-    } else {
-      // Unique keys give at most min(n, m) pairs; many duplicates give up.
-      seq = KeyedLcs(t1, t2, std::max(o_.max_lcs_cells, 8 * (t1.size() + t2.size())));
-    }
+    const Subsequence seq = CommonItems(t1, t2, keyed);
     std::vector<bool> in_seq1(t1.size(), false);
     std::vector<long> seq_of2(t2.size(), -1);
     for (size_t k = 0; k < seq.indices1.size(); ++k) {
       in_seq1[seq.indices1[k]] = true;
       seq_of2[seq.indices2[k]] = static_cast<long>(seq.indices1[k]);
     }
-    std::vector<size_t> removed;  // relative indices, ascending
-    for (size_t i = 0; i < t1.size(); ++i) {
-      if (!in_seq1[i]) removed.push_back(i);
-    }
-    // Removed items by key, in ascending order, for move detection: the
-    // first removed item that matches an added one becomes a move, as in
-    // jsondiffpatch's scan. Where Match is no equivalence (nulls), scan.
-    std::unordered_map<int, std::deque<size_t>> removed_by_key;
-    if (keyed) {
-      for (size_t i : removed) removed_by_key[t1.ClassKey(i)].push_back(i);
-    }
-    std::vector<long> moved_to(t1.size(), -1);  // new index of a moved item
+    RemovedItems removed(t1, in_seq1, keyed);
+    const size_t head = ends.head;
     for (size_t j = 0; j < t2.size(); ++j) {
       const size_t index2 = j + head;
       if (seq_of2[j] >= 0) {
-        child(static_cast<size_t>(seq_of2[j]) + head, index2);
-        continue;
+        Child(a1, static_cast<size_t>(seq_of2[j]) + head, a2, index2, result);
+      } else if (std::optional<size_t> from =
+                     o_.detect_move ? removed.TakeMatch(t2, j, index2) : std::nullopt) {
+        // The removal becomes a move, and the item's own changes are diffed
+        // at its new index.
+        Child(a1, *from + head, a2, index2, result);
+      } else {
+        result->AddAt(index2, Out::Added(a2[index2]));
       }
+    }
+    for (size_t i : removed.indices()) {
+      const std::optional<size_t> to = removed.MovedTo(i);
+      result->AddFrom(i + head, to ? Out::Moved(*to) : Out::Deleted(a1[i + head]));
+    }
+  }
+
+  // The items the two middles keep in order: jsondiffpatch's LCS where its
+  // table fits in max_lcs_cells, else one from keys where keys can stand
+  // for Match, else none (nulls among huge arrays: the delta still patches
+  // exactly, only larger).
+  Subsequence CommonItems(const ItemKeys& t1, const ItemKeys& t2, bool keyed) const {
+    if (t1.size() * t2.size() <= o_.max_lcs_cells) return ExactLcs(t1, t2);
+    if (!keyed) return {};
+    // Unique keys give at most min(n, m) pairs; many duplicates give up.
+    return KeyedLcs(t1, t2, std::max(o_.max_lcs_cells, 8 * (t1.size() + t2.size())));
+  }
+
+  // The left middle's items outside the common subsequence, for move
+  // detection: the first removed item that matches an added one becomes a
+  // move, as in jsondiffpatch's scan; by key where keys stand for Match,
+  // else by that scan.
+  class RemovedItems {
+   public:
+    RemovedItems(const ItemKeys& t1, const std::vector<bool>& in_seq1, bool keyed)
+        : t1_(t1), keyed_(keyed), moved_to_(t1.size(), -1) {
+      for (size_t i = 0; i < t1.size(); ++i) {
+        if (!in_seq1[i]) indices_.push_back(i);
+      }
+      if (keyed_) {
+        for (size_t i : indices_) by_key_[t1.ClassKey(i)].push_back(i);
+      }
+    }
+
+    // The first removed item not yet moved that matches item j of the
+    // right's middle, now moved to `index2`; nullopt if none.
+    std::optional<size_t> TakeMatch(const ItemKeys& t2, size_t j, size_t index2) {
       std::optional<size_t> from;
-      if (o_.detect_move && !removed.empty()) {
-        if (keyed) {
-          auto it = removed_by_key.find(t2.ClassKey(j));
-          if (it != removed_by_key.end() && !it->second.empty()) {
-            from = it->second.front();
-            it->second.pop_front();
-          }
-        } else {
-          for (size_t i : removed) {
-            if (moved_to[i] < 0 && ItemKeys::Match(t1, i, t2, j)) {
-              from = i;
-              break;
-            }
+      if (indices_.empty()) return from;
+      if (keyed_) {
+        auto it = by_key_.find(t2.ClassKey(j));
+        if (it != by_key_.end() && !it->second.empty()) {
+          from = it->second.front();
+          it->second.pop_front();
+        }
+      } else {
+        for (size_t i : indices_) {
+          if (moved_to_[i] < 0 && ItemKeys::Match(t1_, i, t2, j)) {
+            from = i;
+            break;
           }
         }
       }
-      if (from) {
-        // The removal becomes a move, and the item's own changes are diffed
-        // at its new index.
-        moved_to[*from] = static_cast<long>(index2);
-        child(*from + head, index2);
-      } else {
-        result.AddAt(index2, Out::Added(a2[index2]));
-      }
+      if (from) moved_to_[*from] = static_cast<long>(index2);
+      return from;
     }
-    for (size_t i : removed) {
-      result.AddFrom(i + head, moved_to[i] >= 0
-                                   ? Out::Moved(static_cast<size_t>(moved_to[i]))
-                                   : Out::Deleted(a1[i + head]));
+
+    // Ascending, relative to the trimmed left.
+    const std::vector<size_t>& indices() const { return indices_; }
+    // The new index of a removed item that moved.
+    std::optional<size_t> MovedTo(size_t i) const {
+      if (moved_to_[i] < 0) return std::nullopt;
+      return static_cast<size_t>(moved_to_[i]);
     }
-    return result.Finish();
-  }
+
+   private:
+    const ItemKeys& t1_;
+    const bool keyed_;
+    std::vector<size_t> indices_;
+    std::unordered_map<int, std::deque<size_t>> by_key_;
+    std::vector<long> moved_to_;
+  };
 
   // Both sides' members come in key order: one merge pass, and no result
   // object until the first difference.
