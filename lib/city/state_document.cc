@@ -283,25 +283,6 @@ Result<CityState> CityStateFromJson(const Json& document,
   return state;
 }
 
-Result<Json> ParseJsonText(std::string_view text) {
-  TWIN_RETURN_IF_ERROR(PrecheckJsonText(text));
-  Json parsed;
-  if (ParsePrecheckedJson(text, &parsed)) return parsed;
-  try {
-    return Json::parse(text.begin(), text.end());
-  } catch (const Json::exception& e) {
-    // parse_error, and also out_of_range for a number like 1e400 (found by
-    // tape_fuzz: it escaped this Result function).
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1,
-    // column 5: ..."; keep the part after the bracketed id.
-    std::string what = e.what();
-    if (auto close = what.find("] "); close != std::string::npos) {
-      what = what.substr(close + 2);
-    }
-    return Status::InvalidData("invalid JSON: " + what);
-  }
-}
-
 Result<CityState> ParseCityState(std::string_view text,
                                  std::vector<std::string>* problems) {
   TWIN_ASSIGN_OR_RETURN(Json document, ParseJsonText(text));

@@ -30,10 +30,7 @@ inline constexpr size_t kMaxReportedProblems = 100;
 Result<CityState> CityStateFromJson(const Json& document,
                                     std::vector<std::string>* problems = nullptr);
 
-// Parses JSON text; InvalidData names the byte offset of a syntax error.
-Result<Json> ParseJsonText(std::string_view text);
-
-// ParseJsonText then CityStateFromJson.
+// ParseJsonText (lib/json/json_parse.h) then CityStateFromJson.
 Result<CityState> ParseCityState(std::string_view text,
                                  std::vector<std::string>* problems = nullptr);
 

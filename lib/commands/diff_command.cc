@@ -5,6 +5,7 @@
 
 #include "lib/base/file_io.h"
 #include "lib/city/state_document.h"
+#include "lib/json/json_parse.h"
 #include "lib/json/json_tape.h"
 #include "lib/json/json_writer.h"
 

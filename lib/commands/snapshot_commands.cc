@@ -7,6 +7,7 @@
 #include "lib/base/file_io.h"
 #include "lib/city/state_document.h"
 #include "lib/city/state_stats.h"
+#include "lib/json/json_parse.h"
 
 namespace twin {
 namespace {

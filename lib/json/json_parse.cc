@@ -117,4 +117,23 @@ bool ParsePrecheckedJson(std::string_view text, json* out) {
   return !out->is_discarded();
 }
 
+Result<nlohmann::json> ParseJsonText(std::string_view text) {
+  TWIN_RETURN_IF_ERROR(PrecheckJsonText(text));
+  nlohmann::json parsed;
+  if (ParsePrecheckedJson(text, &parsed)) return parsed;
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and also out_of_range for a number like 1e400 (found by
+    // tape_fuzz: it escaped this Result function).
+    // e.what() is "[json.exception.parse_error.101] parse error at line 1,
+    // column 5: ..."; keep the part after the bracketed id.
+    std::string what = e.what();
+    if (auto close = what.find("] "); close != std::string::npos) {
+      what = what.substr(close + 2);
+    }
+    return Status::InvalidData("invalid JSON: " + what);
+  }
+}
+
 }  // namespace twin

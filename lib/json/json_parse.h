@@ -48,6 +48,12 @@ Status PrecheckJsonText(std::string_view text, size_t max_depth = kDocumentMaxDe
 // or PrecheckJson(text, kDocumentMaxDepth) refuses it.
 bool ParseJson(std::string_view text, nlohmann::json* out);
 
+// Parses a file's, delta's or stored value's text, where a caller wants to
+// say why it is not JSON: InvalidData "invalid JSON: ..." with nlohmann's
+// description (line and column of a syntax error; a number out of range),
+// or PrecheckJsonText's error. Never throws.
+Result<nlohmann::json> ParseJsonText(std::string_view text);
+
 // ParseJson without the precheck, for text that has just passed
 // PrecheckJson at some depth (so that a hot path scans it once).
 bool ParsePrecheckedJson(std::string_view text, nlohmann::json* out);

@@ -68,6 +68,40 @@ TEST_CASE("ParseJson refuses a document nested deeper than the document limit") 
   CHECK_FALSE(ParseJson(deeper, &out));
 }
 
+TEST_CASE("ParseJsonText returns the value of a JSON text") {
+  Result<json> parsed = ParseJsonText(R"({"a":[1,2.5,"x"],"b":null})");
+  REQUIRE(parsed.ok());
+  CHECK(*parsed == json::parse(R"({"a":[1,2.5,"x"],"b":null})"));
+  // Beyond 64 bits: nlohmann's double, not a refusal.
+  Result<json> big = ParseJsonText("123456789012345678901234567890");
+  REQUIRE(big.ok());
+  CHECK(big->is_number_float());
+}
+
+TEST_CASE("ParseJsonText says where a syntax error is, as invalid data") {
+  Result<json> parsed = ParseJsonText(R"({"a": })");
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == StatusCode::kInvalidData);
+  INFO(parsed.status().message());
+  CHECK(parsed.status().message().rfind("invalid JSON: parse error at line 1, column 7",
+                                        0) == 0);
+}
+
+TEST_CASE("ParseJsonText refuses a number out of range without throwing") {
+  Result<json> parsed = ParseJsonText("[1e400]");  // found by tape_fuzz
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == StatusCode::kInvalidData);
+  CHECK(parsed.status().message().rfind("invalid JSON: ", 0) == 0);
+}
+
+TEST_CASE("ParseJsonText refuses a NUL byte and depth past the document limit") {
+  CHECK(ParseJsonText(std::string_view("{}\0x", 4)).status().message() ==
+        "invalid JSON: a NUL byte at offset 2");
+  const std::string deeper =
+      std::string(kDocumentMaxDepth + 1, '[') + std::string(kDocumentMaxDepth + 1, ']');
+  CHECK(ParseJsonText(deeper).status().code() == StatusCode::kInvalidData);
+}
+
 TEST_CASE("the fast parser refuses what nlohmann refuses") {
   for (const char* text :
        {"", "{", R"({"a":})", "[1,]", "nul", "\"\xff\"", R"("\ud800")", "{} x", "01"}) {
