@@ -14,6 +14,7 @@
 #include "lib/kafka/kafka_io.h"
 #include "lib/kafka/kafka_source.h"
 #include "lib/kafka/rebuild.h"
+#include "lib/kafka/record_producer.h"
 #include "lib/store/state_store.h"
 
 namespace twin {

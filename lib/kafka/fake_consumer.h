@@ -32,7 +32,7 @@ namespace twin {
 struct FakeRecord {
   std::string value;
   int64_t timestamp_ms = 0;
-  std::optional<std::string> key;
+  std::optional<std::string> key = {};
 };
 
 class FakeBroker {

@@ -35,6 +35,7 @@ class FakeProducer : public Producer {
     sent.back().value = sent_values.back();
     if (refuse != SendFailure::kNone) {
       Delivery refused{message.id, refuse, "refused"};
+      refused.topic = message.topic;
       refused.too_large = answer_too_large;
       return refused;
     }
@@ -89,9 +90,16 @@ class FakeProducer : public Producer {
       Delivery delivery{id, answer, answer == SendFailure::kNone ? "" : "broker says no"};
       delivery.maybe_stored = answer != SendFailure::kNone && answer_maybe_stored;
       delivery.too_large = answer != SendFailure::kNone && answer_too_large;
+      if (answer != SendFailure::kNone) delivery.topic = TopicOf(id);
       on_delivery_(delivery);
     }
     in_flight = std::move(kept);
+  }
+  std::string TopicOf(uint64_t id) const {
+    for (auto m = sent.rbegin(); m != sent.rend(); ++m) {
+      if (m->id == id) return m->topic;
+    }
+    return {};
   }
   DeliveryHandler on_delivery_;
 };

@@ -2,34 +2,11 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
-#include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <fstream>
 #include <memory>
-#include <thread>
 
 namespace twin {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Remembers the first failed delivery.
-class DeliveryReport : public RdKafka::DeliveryReportCb {
- public:
-  void dr_cb(RdKafka::Message& message) override {
-    if (message.err() == RdKafka::ERR_NO_ERROR) {
-      ++delivered;
-    } else if (first_error.empty()) {
-      first_error =
-          "delivery to " + message.topic_name() + " failed: " + message.errstr();
-    }
-  }
-  uint64_t delivered = 0;
-  std::string first_error;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(const KafkaSettings& settings,
                                                      const KafkaProperties& defaults) {
@@ -86,73 +63,6 @@ Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string
         (IsSecretProperty(text) ? std::string("(a secret)") : text) + "'");
   }
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
-}
-
-Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
-                      const ProduceOptions& options, const std::atomic<bool>* stop,
-                      uint64_t* produced) {
-  // Idempotent: a retry after a leader change or a lost acknowledgement
-  // must not store a recorded message twice (seen on a three-node cluster
-  // whose leader was killed). -X enable.idempotence=false turns it off.
-  TWIN_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf,
-                        MakeKafkaConf(settings, {{"enable.idempotence", "true"}}));
-  DeliveryReport report;
-  std::string error;
-  conf->set("dr_cb", &report, error);
-  std::unique_ptr<RdKafka::Producer> producer(
-      RdKafka::Producer::create(conf.get(), error));
-  if (!producer) return Status::Unavailable("Kafka producer: " + error);
-
-  const auto start = Clock::now();
-  uint64_t sent = 0;
-  Status status;
-  while (true) {
-    if (stop != nullptr && stop->load()) {
-      status = Status::Cancelled("stopped by a signal");
-      break;
-    }
-    Result<std::optional<Record>> next = source->Next();
-    if (!next.ok()) {
-      status = next.status();
-      break;
-    }
-    if (!next->has_value()) break;
-    Record& r = **next;
-    if (options.rate > 0) {
-      std::this_thread::sleep_until(
-          start + std::chrono::duration_cast<Clock::duration>(
-                      std::chrono::duration<double>(sent / options.rate)));
-    }
-    RdKafka::Headers* headers = RdKafka::Headers::create();
-    for (const auto& [name, value] : r.headers)
-      headers->add(name, value.data(), value.size());
-    while (true) {
-      const RdKafka::ErrorCode err = producer->produce(
-          r.topic, r.partition >= 0 ? r.partition : RdKafka::Topic::PARTITION_UA,
-          RdKafka::Producer::RK_MSG_COPY, r.value.data(), r.value.size(),
-          r.key ? r.key->data() : nullptr, r.key ? r.key->size() : 0,
-          r.timestamp_ms >= 0 ? r.timestamp_ms : 0, headers, nullptr);
-      if (err == RdKafka::ERR_NO_ERROR) break;  // the producer owns headers now
-      if (err != RdKafka::ERR__QUEUE_FULL) {
-        delete headers;
-        return Status::Unavailable("produce to " + r.topic + ": " +
-                                   RdKafka::err2str(err));
-      }
-      producer->poll(100);  // wait for room in the queue
-    }
-    ++sent;
-    producer->poll(0);
-    if (!report.first_error.empty()) break;
-  }
-  // Wait for the broker to acknowledge what was sent, even when stopping.
-  for (int i = 0; i < 300 && producer->outq_len() > 0; ++i) producer->flush(100);
-  *produced = report.delivered;
-  if (!report.first_error.empty()) return Status::Unavailable(report.first_error);
-  if (producer->outq_len() > 0) {
-    return Status::Unavailable(std::to_string(producer->outq_len()) +
-                               " messages not acknowledged by " + settings.brokers);
-  }
-  return status;
 }
 
 std::optional<std::string> DescribeTopicConfig(RdKafka::Handle* handle,

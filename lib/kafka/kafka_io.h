@@ -1,12 +1,12 @@
-// Kafka client configuration, and sending recorded messages to Kafka
-// (twin-replay produce), with librdkafka. Reading is in kafka_source.h.
+// Kafka client configuration with librdkafka, and a topic's configuration
+// as the broker states it. Sending recorded messages is in
+// record_producer.h, reading them in kafka_source.h.
 //
 // Settings pass librdkafka properties through unchanged (kcat's -X model).
 // Not synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_KAFKA_IO_H_
 #define TWIN_LIB_KAFKA_IO_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "lib/base/status.h"
-#include "lib/kafka/record_source.h"
 
 namespace RdKafka {
 class Conf;
@@ -50,20 +49,6 @@ Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path);
 
 // Parses "key=value" (a -X argument).
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(const std::string& text);
-
-struct ProduceOptions {
-  double rate = 0;  // messages per second; 0: as fast as the broker takes them
-};
-
-// Sends every record of `source` to its topic: to its partition when it has
-// one (else the producer's partitioner, by key), with its key, headers and
-// timestamp. Returns once the broker acknowledged everything (or an error
-// names the first failed delivery). *produced counts acknowledged messages.
-// The producer is idempotent (unless -X says otherwise): retries never store
-// a message twice.
-Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
-                      const ProduceOptions& options, const std::atomic<bool>* stop,
-                      uint64_t* produced);
 
 // The value of one of `topic`'s configs as the broker reports it
 // (DescribeConfigs), through any client handle; nullopt when the broker

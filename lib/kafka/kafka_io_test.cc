@@ -3,6 +3,7 @@
 
 #include "lib/kafka/kafka_source.h"
 #include "lib/kafka/mock_broker.h"
+#include "lib/kafka/record_producer.h"
 
 namespace twin {
 namespace {

@@ -47,9 +47,10 @@ class KafkaProducer : public Producer, public RdKafka::DeliveryReportCb {
     for (const auto& [name, value] : message.headers) headers->add(name, value);
     while (true) {
       const RdKafka::ErrorCode err = producer_->produce(
-          message.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-          const_cast<char*>(message.value.data()), message.value.size(),
-          message.key ? message.key->data() : nullptr,
+          message.topic,
+          message.partition >= 0 ? message.partition : RdKafka::Topic::PARTITION_UA,
+          RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(message.value.data()),
+          message.value.size(), message.key ? message.key->data() : nullptr,
           message.key ? message.key->size() : 0, message.timestamp_ms, headers,
           reinterpret_cast<void*>(static_cast<uintptr_t>(message.id)));
       if (err == RdKafka::ERR_NO_ERROR) {
@@ -58,6 +59,7 @@ class KafkaProducer : public Producer, public RdKafka::DeliveryReportCb {
       if (err != RdKafka::ERR__QUEUE_FULL) {
         delete headers;
         Delivery refused{message.id, Classify(err), RdKafka::err2str(err)};
+        refused.topic = message.topic;
         refused.too_large = err == RdKafka::ERR_MSG_SIZE_TOO_LARGE;
         return refused;
       }
@@ -83,6 +85,7 @@ class KafkaProducer : public Producer, public RdKafka::DeliveryReportCb {
         err != RdKafka::ERR_NO_ERROR &&
         message.status() != RdKafka::Message::MSG_STATUS_NOT_PERSISTED;
     delivery.too_large = err == RdKafka::ERR_MSG_SIZE_TOO_LARGE;
+    if (err != RdKafka::ERR_NO_ERROR) delivery.topic = message.topic_name();
     on_delivery_(delivery);
   }
 

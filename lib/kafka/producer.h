@@ -28,6 +28,7 @@ enum class SendFailure { kNone, kRetriable, kPermanent };
 
 struct OutgoingMessage {
   std::string topic;
+  int32_t partition = -1;  // -1: the producer's partitioner chooses, by key
   std::optional<std::string> key;
   std::string_view value;  // copied by Produce()
   int64_t timestamp_ms = 0;
@@ -39,6 +40,7 @@ struct Delivery {
   uint64_t id = 0;
   SendFailure failure = SendFailure::kNone;  // kNone: the broker stored it
   std::string error;                         // why, when it failed
+  std::string topic = {};                    // the message's, when it failed
   // A failure after which the broker may hold the message all the same (a
   // request timed out in flight; librdkafka's PossiblyPersisted).
   bool maybe_stored = false;
