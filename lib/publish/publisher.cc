@@ -12,6 +12,7 @@
 #include "lib/publish/change_event.h"
 #include "lib/publish/document_sink.h"
 #include "lib/publish/envelope.h"
+#include "lib/publish/mirror.h"
 #include "lib/publish/sequencer.h"
 #include "lib/publish/state_delta.h"
 
@@ -66,18 +67,22 @@ class PublishRun {
         clock_(env.clock),
         published_(published),
         stream_(stream),
-        stop_(stop) {}
+        stop_(stop),
+        mirror_(store) {}
 
   Status Run();
 
  private:
   bool Stopping() const { return stop_ != nullptr && stop_->load(); }
   Status Connect();
+  // Reads the whole state into the mirror. False when the store has no city
+  // (said once an episode) or cannot be read.
   bool Reload();
-  // Reads the change feed into the mirror. `between_ticks`: a failure is
-  // logged at debug level only, since the next tick tries again and says so.
+  // Brings the mirror up to date: through the change feed, or whole when
+  // the feed says so. `between_ticks`: a failure is logged at debug level
+  // only, since the next tick tries again and says so.
   bool FollowFeed(bool between_ticks = false);
-  // Reads the feed and diffs the entities it changed (ChangeLog::Prepare).
+  // Follows the feed and diffs the entities it changed (Mirror::PrepareChanges).
   void FollowBetweenTicks();
   // Stamps the mirror with the time now.
   void StampNow();
@@ -95,17 +100,12 @@ class PublishRun {
                  double ms);
   // Whether the last document can be rendered from the mirror: the mirror
   // was not read whole again since (the change log leads back to it).
-  bool CanRender() const { return last_ && !last_->has_text() && !whole_diff_; }
+  bool CanRender() const { return last_ && !last_->has_text() && !mirror_.reloaded(); }
   // Renders the last document's text if an HTTP request asked for it.
   void RenderIfWanted();
   // Renders the last document's text from the mirror put back to it by the
   // change log, and hands it to waiting requests. Requires CanRender().
   void RenderLast();
-  // The mirror is now what was last published: nothing to carry forward.
-  void InStep() {
-    changes_.Clear();
-    whole_diff_ = false;
-  }
 
   const PublishOptions& options_;
   StateStore* store_;
@@ -115,12 +115,7 @@ class PublishRun {
   ChangeStream* stream_;
   const std::atomic<bool>* stop_;
   std::unique_ptr<DocumentSink> sink_;
-  CityState mirror_;
-  uint64_t cursor_ = 0;
-  std::string incarnation_;  // of the state the mirror was read from
-  ChangeLog changes_;        // entities changed since last_, at their values there
-  EntityRanks ranks_;        // indices in the mirror's arrays
-  bool whole_diff_ = false;  // the mirror was reloaded since last_: diff whole documents
+  Mirror mirror_;  // the store's state; its change log leads back to last_
   std::shared_ptr<PublishedDocument> last_;
   Sequencer sequencer_;  // sequence numbers, and when a state.full is owed
 };
@@ -167,84 +162,42 @@ bool PublishRun::Reload() {
       sequencer_.OweFull();
     }
   }
-  ranks_.Clear();  // before the old maps go
-  mirror_ = std::move(stored->state);
-  cursor_ = stored->cursor;
-  incarnation_ = std::move(stored->incarnation);
-  changes_.Clear();
-  whole_diff_ = true;
-  ranks_.Prepare(mirror_);  // here, not in the first tick
+  mirror_.Replace(std::move(stored).value());
   published_->UpdateMetrics([](PublishMetrics& m) { ++m.reloads; });
   return true;
 }
 
-// Brings the mirror up to date with the change feed: only the entities that
-// changed are read.
 bool PublishRun::FollowFeed(bool between_ticks) {
-  // The mirror stays where it was (the cursor too), and the next try
-  // starts there again.
-  auto failed = [between_ticks](const Status& status) {
-    spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
-                "cannot follow the change feed: {}", status.message());
-    return false;
-  };
-  while (true) {
-    Result<FeedRead> feed = store_->ReadFeed(cursor_, 1000);
-    if (!feed.ok()) return failed(feed.status());
-    if (feed->reload) {
-      spdlog::info("change feed says reload: reading the whole state");
-      return Reload();
-    }
-    if (feed->incarnation != incarnation_) {
-      // A new feed whose cursor caught up with ours (Redis lost its data and
-      // twin-ingest rewrote the city): its entries are not about our state.
-      spdlog::info(
-          "the state was replaced under the change feed's cursor: reading the "
-          "whole state");
-      return Reload();
-    }
-    if (feed->cursor == cursor_) return true;
-    for (const std::string& id : feed->new_districts) {
-      Result<std::optional<District>> meta = store_->ReadDistrictMeta(id);
-      if (!meta.ok()) return failed(meta.status());
-      if (*meta) {
-        bool created;
-        District& district = mirror_.EnsureDistrict(id, &created);
-        if (created) changes_.NoteNewDistrict(id);
-        district.fields = (*meta)->fields;
-        district.graph_fields = (*meta)->graph_fields;
-      }
-    }
-    Result<EntityValues> read = store_->ReadEntities(feed->changed);
-    if (!read.ok()) return failed(read.status());
-    for (size_t i : read->unreadable) {
-      // Skipped, not waited for: the entity keeps its last good value until
-      // a valid one is written, and the rest of the city is published.
-      const EntityRef& ref = feed->changed[i];
-      spdlog::warn(
-          "the stored value of {} '{}'{} is not JSON: skipped; it keeps its last "
-          "published value",
-          Info(ref.kind).name, ref.id,
-          ref.district_id.empty() ? "" : " in district '" + ref.district_id + "'");
-    }
-    if (!read->unreadable.empty()) {
-      published_->UpdateMetrics(
-          [&](PublishMetrics& m) { m.unreadable += read->unreadable.size(); });
-    }
-    for (size_t i = 0; i < feed->changed.size(); ++i) {
-      std::optional<Json>& value = read->values[i];
-      if (value) ApplyChange(feed->changed[i], std::move(*value), &mirror_, &changes_);
-    }
-    cursor_ = feed->cursor;
+  const Mirror::FollowResult followed = mirror_.Follow();
+  if (followed.unreadable > 0) {
+    published_->UpdateMetrics(
+        [&](PublishMetrics& m) { m.unreadable += followed.unreadable; });
   }
+  switch (followed.outcome) {
+    case Mirror::Followed::kCurrent:
+      return true;
+    case Mirror::Followed::kReloadNeeded: {
+      // While the store holds no city every look finds the feed gone: that
+      // is said once, by Reload's warning.
+      const bool has_city = published_->Metrics().store_has_city;
+      spdlog::log(has_city ? spdlog::level::info : spdlog::level::debug,
+                  "{}: reading the whole state", followed.why);
+      return Reload();
+    }
+    case Mirror::Followed::kFailed:
+      spdlog::log(between_ticks ? spdlog::level::debug : spdlog::level::warn,
+                  "cannot follow the change feed: {}", followed.why);
+      return false;
+  }
+  return false;
 }
 
 void PublishRun::FollowBetweenTicks() {
   const auto start = clock_->Now();
-  const uint64_t cursor = cursor_;
-  if (!FollowFeed(/*between_ticks=*/true) || cursor_ == cursor) return;
+  const uint64_t cursor = mirror_.cursor();
+  if (!FollowFeed(/*between_ticks=*/true) || mirror_.cursor() == cursor) return;
   const auto read = clock_->Now();
-  const size_t diffed = changes_.Prepare(mirror_, &ranks_);
+  const size_t diffed = mirror_.PrepareChanges();
   {
     published_->UpdateMetrics([&](PublishMetrics& m) { m.prepared += diffed; });
   }
@@ -255,7 +208,7 @@ void PublishRun::FollowBetweenTicks() {
 
 void PublishRun::StampNow() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  mirror_.timestamp = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  mirror_.Stamp(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
 }
 
 PublishRun::SendResult PublishRun::Send(const std::string& topic, std::string_view value,
@@ -294,9 +247,9 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
 
 bool PublishRun::PublishFull(Clock::time_point start) {
   StampNow();
-  auto document =
-      std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
-  document->SetText(SerializeCityState(mirror_));
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(),
+                                                      mirror_.state().timestamp);
+  document->SetText(SerializeCityState(mirror_.state()));
   const SendResult sent =
       Send(options_.full_topic, document->text(), FullStateHeaders(document->sequence));
   sequencer_.Sent(Sequencer::Kind::kFull, sent);
@@ -311,7 +264,7 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   Published(document, true, document->text().size(), ms);
   stream_->Publish(document->sequence, "full",
                    RereadEventData(document->sequence, document->timestamp));
-  InStep();
+  mirror_.InStep();
   return true;
 }
 
@@ -320,13 +273,13 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
   if (sequencer_.Next(Sequencer::Kind::kIncremental) == Sequencer::Kind::kFull) {
     return PublishFull(start);
   }
-  if (!whole_diff_ && changes_.empty()) return true;  // nothing changed, nothing sent
+  if (!mirror_.changed()) return true;  // nothing changed, nothing sent
   StampNow();
-  auto document =
-      std::make_shared<PublishedDocument>(sequencer_.sequence(), mirror_.timestamp);
+  auto document = std::make_shared<PublishedDocument>(sequencer_.sequence(),
+                                                      mirror_.state().timestamp);
   std::optional<std::string> delta;  // its text
-  if (whole_diff_) {
-    document->SetText(SerializeCityState(mirror_));
+  if (mirror_.reloaded()) {
+    document->SetText(SerializeCityState(mirror_.state()));
     const std::optional<Json> whole =
         Diff(last_->Document(), Json::parse(document->text()));
     // Only the timestamp moved: no entity changed.
@@ -334,12 +287,11 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
       delta = DeltaToText(*whole);
     }
   } else {
-    delta = ComposeDelta(mirror_, &changes_, last_->timestamp, document->timestamp, {},
-                         &ranks_);
+    delta = mirror_.ComposeDelta(last_->timestamp, document->timestamp);
   }
   const auto composed = clock_->Now();
   if (!delta) {  // changed and changed back: S(k-1) is the current state
-    InStep();
+    mirror_.InStep();
     return true;
   }
   const std::string value =
@@ -350,7 +302,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
   sequencer_.Sent(Sequencer::Kind::kIncremental, sent);
   if (sent != SendResult::kAcknowledged) {
     Failed(sent, document->sequence);
-    return false;  // changes_ still holds S(k-1)'s values: the next delta starts there
+    return false;  // the log still holds S(k-1)'s values: the next delta starts there
   }
   const auto acked = clock_->Now();
   const double ms = std::chrono::duration<double, std::milli>(acked - start).count();
@@ -359,14 +311,15 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
       "incremental tick: feed {:.1f} ms, delta {:.1f} ms, send to ack {:.1f} ms",
       Ms(feed_done - start).count(), Ms(composed - feed_done).count(),
       Ms(acked - composed).count());
-  const size_t changed = changes_.size();
+  const size_t changed = mirror_.changes().size();
   // Built only for listeners: with none, a client that connects meanwhile
   // is told to re-read instead.
-  std::string event = whole_diff_ || !stream_->has_clients()
-                          ? RereadEventData(document->sequence, document->timestamp)
-                          : IncrementalEventData(mirror_, changes_, document->sequence,
-                                                 last_->sequence, document->timestamp);
-  InStep();
+  std::string event =
+      mirror_.reloaded() || !stream_->has_clients()
+          ? RereadEventData(document->sequence, document->timestamp)
+          : IncrementalEventData(mirror_.state(), mirror_.changes(), document->sequence,
+                                 last_->sequence, document->timestamp);
+  mirror_.InStep();
   const size_t full_bytes = published_->Metrics().last_full_bytes;
   spdlog::info(
       "Published incremental state, sequence {}, {} changed entities, delta {} bytes "
@@ -379,15 +332,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
 }
 
 void PublishRun::RenderLast() {
-  // The mirror may carry a later stamp (a tick whose changes cancelled out,
-  // or a failed publish): render with the document's.
-  const Micros now = mirror_.timestamp;
-  mirror_.timestamp = last_->micros;
-  {
-    PublishedView published(&mirror_, &changes_);
-    last_->SetText(SerializeCityState(published.state()));
-  }
-  mirror_.timestamp = now;
+  last_->SetText(mirror_.PublishedText(last_->micros));
   published_->TextReady(last_);
 }
 

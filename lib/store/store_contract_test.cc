@@ -40,6 +40,26 @@ void ForEachStore(const std::function<void(StateStore*)>& run) {
   }
 }
 
+// Each case runs once per implementation, given a way to lose the store's
+// data as a Redis restarted without persistence does.
+void ForEachForgettingStore(
+    const std::function<void(StateStore*, const std::function<void()>& forget)>& run) {
+  SECTION("MemoryStore") {
+    MemoryStore store;
+    run(&store, [&store] { store.Forget(); });
+  }
+  SECTION("RedisStore") {
+    testing::RedisServer server;
+    REQUIRE(server.Start().ok());
+    auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+    auto admin = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+    REQUIRE(client.ok());
+    REQUIRE(admin.ok());
+    RedisStore store(std::move(client).value(), "c1");
+    run(&store, [&admin] { REQUIRE((*admin)->Command({"FLUSHALL"}).ok()); });
+  }
+}
+
 ChangeBatch Sensor(const std::string& district, const std::string& id,
                    const std::string& json, Micros timestamp = 0) {
   ChangeBatch batch;
@@ -271,6 +291,39 @@ TEST_CASE("contract: the feed names the incarnation its entries apply to") {
     CHECK(feed->incarnation == read.incarnation);
     REQUIRE(store->Replace(City()).ok());
     CHECK(store->ReadFeed(read.cursor, 100)->incarnation != read.incarnation);
+  });
+}
+
+TEST_CASE(
+    "contract: a reader that read a state rewritten after the data was lost follows "
+    "its feed without reloading") {
+  ForEachForgettingStore([](StateStore* store, const std::function<void()>& forget) {
+    REQUIRE(store->Replace(City()).ok());
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(store->Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
+    const StoredState before = *store->Read();
+    forget();
+    CHECK(store->Read().status().code() == StatusCode::kNotFound);
+    REQUIRE(store->Replace(City()).ok());  // a member rewrites the city
+    // The reader reads the rewritten state, then follows from its cursor.
+    const StoredState read = *store->Read();
+    CHECK(read.incarnation != before.incarnation);
+    Result<FeedRead> feed = store->ReadFeed(read.cursor, 100);
+    REQUIRE(feed.ok());
+    CHECK_FALSE(feed->reload);
+    CHECK(feed->incarnation == read.incarnation);
+    CHECK(feed->changed.empty());
+    REQUIRE(store->Write(Sensor("d1", "s1", R"({"sensorId":"s1","value":2})")).ok());
+    feed = store->ReadFeed(read.cursor, 100);
+    REQUIRE(feed.ok());
+    CHECK_FALSE(feed->reload);
+    CHECK(feed->incarnation == read.incarnation);
+    CHECK(feed->changed.size() == 1);
+    // And from there on, nothing more.
+    feed = store->ReadFeed(feed->cursor, 100);
+    REQUIRE(feed.ok());
+    CHECK_FALSE(feed->reload);
+    CHECK(feed->changed.empty());
   });
 }
 
