@@ -84,7 +84,7 @@ void Run(int scale) {
             twin::InputMessage{*twin::TopicFromName(r.topic), r.value, r.timestamp_ms});
         if (result.outcome == twin::Outcome::kApplied) changed.insert(result.target);
       }
-      const uint64_t cursor = store->Read()->cursor;
+      const twin::FeedCursor cursor = store->Read()->cursor;
       auto start = Clock::now();
       twin::ChangeBatch batch = twin::ChangeBatch::Collect(city, changed, {});
       collect_ms.push_back(Ms(start));

@@ -76,7 +76,7 @@ class Mirror {
   bool reloaded() const { return reloaded_; }
   // Whether anything may differ from the last published document.
   bool changed() const { return reloaded_ || !changes_.empty(); }
-  uint64_t cursor() const { return cursor_; }
+  FeedCursor cursor() const { return cursor_; }
 
  private:
   // Applies the new districts' members; false (and `error`) on a read failure.
@@ -84,7 +84,7 @@ class Mirror {
 
   StateStore* store_;
   CityState state_;
-  uint64_t cursor_ = 0;
+  FeedCursor cursor_;
   std::string incarnation_;  // of the state the mirror was read from
   ChangeLog changes_;  // entities changed since the last document, at their values there
   EntityRanks ranks_;  // indices in the state's arrays

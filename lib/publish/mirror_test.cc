@@ -27,7 +27,7 @@ CityState City() {
 // A MemoryStore whose reads can be made to fail, as a Redis that went away.
 class FlakyStore : public MemoryStore {
  public:
-  Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override {
+  Result<FeedRead> ReadFeed(FeedCursor cursor, size_t max_entries) override {
     if (down) return Status::Unavailable("redis: connection refused");
     return MemoryStore::ReadFeed(cursor, max_entries);
   }
@@ -66,7 +66,7 @@ struct Fixture {
 TEST_CASE("the mirror follows the feed and logs what changed") {
   Fixture f;
   WriteSensor(&f.store, "s1", 10);
-  const uint64_t before = f.mirror.cursor();
+  const FeedCursor before = f.mirror.cursor();
   const Mirror::FollowResult followed = f.mirror.Follow();
   CHECK(followed.outcome == Mirror::Followed::kCurrent);
   CHECK(Sensor(f.mirror, "s1")["value"] == 10);
@@ -185,7 +185,7 @@ TEST_CASE(
     "a store that fails leaves the mirror where it was; the next follow catches up") {
   Fixture f;
   WriteSensor(&f.store, "s1", 10);
-  const uint64_t cursor = f.mirror.cursor();
+  const FeedCursor cursor = f.mirror.cursor();
   f.store.entities_down = true;  // the feed read, then the entities refused
   Mirror::FollowResult followed = f.mirror.Follow();
   CHECK(followed.outcome == Mirror::Followed::kFailed);

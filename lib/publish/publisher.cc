@@ -194,7 +194,7 @@ bool PublishRun::FollowFeed(bool between_ticks) {
 
 void PublishRun::FollowBetweenTicks() {
   const auto start = clock_->Now();
-  const uint64_t cursor = mirror_.cursor();
+  const FeedCursor cursor = mirror_.cursor();
   if (!FollowFeed(/*between_ticks=*/true) || mirror_.cursor() == cursor) return;
   const auto read = clock_->Now();
   const size_t diffed = mirror_.PrepareChanges();

@@ -47,7 +47,8 @@ Result<std::string> MemoryStore::Replace(const CityState& state,
   has_city_ = true;
   positions_ = positions;
   incarnation_ = "memory-" + std::to_string(++replacements_);
-  Append({++cursor_, true, {}, {}});
+  cursor_ = cursor_.Next();
+  Append({cursor_, true, {}, {}});
   return incarnation_;
 }
 
@@ -124,7 +125,8 @@ Status MemoryStore::Write(const ChangeBatch& batch) {
     fields_ = CityState();
     has_city_ = true;
   }
-  FeedEntry entry{++cursor_, false, {}, {}};
+  cursor_ = cursor_.Next();
+  FeedEntry entry{cursor_, false, {}, {}};
   for (const auto& [id, meta] : batch.new_districts) {
     if (district_meta_.emplace(id, meta).second) entry.new_districts.push_back(id);
   }
@@ -137,14 +139,14 @@ Status MemoryStore::Write(const ChangeBatch& batch) {
   return Status::Ok();
 }
 
-Result<FeedRead> MemoryStore::ReadFeed(uint64_t cursor, size_t max_entries) {
+Result<FeedRead> MemoryStore::ReadFeed(FeedCursor cursor, size_t max_entries) {
   FeedRead read;
   read.cursor = cursor;
   read.incarnation = incarnation_;
   if (cursor == cursor_) return read;
   // Behind the retained feed, ahead of the store (it forgot), or behind a
   // Replace: read the whole state again.
-  if (cursor > cursor_ || feed_.empty() || feed_.front().cursor > cursor + 1) {
+  if (cursor > cursor_ || feed_.empty() || feed_.front().cursor > cursor.Next()) {
     read.reload = true;
     read.cursor = cursor_;
     return read;
@@ -202,7 +204,7 @@ void MemoryStore::Forget() {
   positions_.clear();
   epochs_.clear();
   incarnation_.clear();
-  cursor_ = 0;
+  cursor_ = FeedCursor();
 }
 
 }  // namespace twin

@@ -29,7 +29,7 @@ class MemoryStore : public StateStore {
   Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
-  Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
+  Result<FeedRead> ReadFeed(FeedCursor cursor, size_t max_entries) override;
   Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) override;
   Result<std::optional<District>> ReadDistrictMeta(const std::string& id) override;
 
@@ -39,7 +39,7 @@ class MemoryStore : public StateStore {
 
  private:
   struct FeedEntry {
-    uint64_t cursor;
+    FeedCursor cursor;
     bool reload;  // a Replace
     std::vector<EntityRef> changed;
     std::vector<std::string> new_districts;
@@ -55,7 +55,7 @@ class MemoryStore : public StateStore {
   Epochs epochs_;
   std::string incarnation_;
   uint64_t replacements_ = 0;  // for incarnation names
-  uint64_t cursor_ = 0;
+  FeedCursor cursor_;
   std::deque<FeedEntry> feed_;
 };
 

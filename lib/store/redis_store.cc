@@ -525,20 +525,20 @@ Result<StoredState> RedisStore::Read() {
     stored.positions.emplace(std::move(*partition), offset);
   }
   if (results.back().type == RedisReply::Type::kString) {
-    stored.cursor = ParseU64(results.back().str);
+    stored.cursor = FeedCursor(ParseU64(results.back().str));
   }
   return stored;
 }
 
-Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
+Result<FeedRead> RedisStore::ReadFeed(FeedCursor cursor, size_t max_entries) {
   // One MULTI, so that the entries and the incarnation belong together.
-  Result<std::vector<RedisReply>> exec =
-      client_->Pipeline({{"MULTI"},
-                         {"GET", Key("seq")},
-                         {"XRANGE", Key("feed"), std::to_string(cursor + 1) + "-0", "+",
-                          "COUNT", std::to_string(max_entries)},
-                         {"HGET", Key("meta"), "incarnation"},
-                         {"EXEC"}});
+  Result<std::vector<RedisReply>> exec = client_->Pipeline(
+      {{"MULTI"},
+       {"GET", Key("seq")},
+       {"XRANGE", Key("feed"), std::to_string(cursor.Next().value()) + "-0", "+", "COUNT",
+        std::to_string(max_entries)},
+       {"HGET", Key("meta"), "incarnation"},
+       {"EXEC"}});
   if (!exec.ok()) return Context(exec.status(), "read the change feed of");
   if (exec->back().type != RedisReply::Type::kArray ||
       exec->back().elements.size() != 3) {
@@ -549,13 +549,13 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
   FeedRead read;
   if ((*replies)[2].type == RedisReply::Type::kString)
     read.incarnation = (*replies)[2].str;
-  const uint64_t last = ParseU64((*replies)[0].str);
+  const FeedCursor last(ParseU64((*replies)[0].str));
   read.cursor = cursor;
   if (last == cursor) return read;
   const auto& entries = (*replies)[1].elements;
   // The feed was trimmed past the reader, or the store was reset.
   if (last < cursor || entries.empty() || entries[0].elements.empty() ||
-      ParseU64(entries[0].elements[0].str) != cursor + 1) {
+      FeedCursor(ParseU64(entries[0].elements[0].str)) != cursor.Next()) {
     read.reload = true;
     read.cursor = last;
     return read;
@@ -572,7 +572,7 @@ Result<FeedRead> RedisStore::ReadFeed(uint64_t cursor, size_t max_entries) {
       read.cursor = last;
       return read;
     }
-    read.cursor = ParseU64(entry.elements[0].str);
+    read.cursor = FeedCursor(ParseU64(entry.elements[0].str));
   }
   return read;
 }

@@ -68,7 +68,7 @@ class RedisStore : public StateStore {
   Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override;
   Result<StoredState> Read() override;
   Status Write(const ChangeBatch& batch) override;
-  Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) override;
+  Result<FeedRead> ReadFeed(FeedCursor cursor, size_t max_entries) override;
   Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) override;
   Result<std::optional<District>> ReadDistrictMeta(const std::string& id) override;
 

@@ -80,7 +80,7 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   auto store = Store(server);
   CityState city = SmallCity();
   REQUIRE(store->Replace(city).ok());
-  const uint64_t cursor = store->Read()->cursor;
+  const FeedCursor cursor = store->Read()->cursor;
 
   ChangeBatch batch = Apply(&city, Topic::kSensorsEnvironmental,
                             R"({"districtId":"d1","sensorId":"s1","value":9})");
@@ -99,7 +99,7 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
                                                 {EntityKind::kBus, "", "b2"},
                                                 {EntityKind::kSensor, "d9", "x"}});
   CHECK(feed->new_districts == std::vector<std::string>{"d9"});
-  CHECK(feed->cursor == cursor + 3);
+  CHECK(feed->cursor == FeedCursor(cursor.value() + 3));
   Result<FeedRead> again = store->ReadFeed(feed->cursor, 100);
   REQUIRE(again.ok());
   CHECK(again->changed.empty());
@@ -109,7 +109,7 @@ TEST_CASE("a write changes only its entities and is seen once through the feed")
   Result<FeedRead> one = store->ReadFeed(cursor, 1);
   REQUIRE(one.ok());
   CHECK(one->changed.size() == 1);
-  CHECK(one->cursor == cursor + 1);
+  CHECK(one->cursor == FeedCursor(cursor.value() + 1));
 
   auto values = store->ReadEntities(
       {{EntityKind::kSensor, "d1", "s1"}, {EntityKind::kBus, "", "nope"}});
@@ -166,7 +166,7 @@ TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {
   auto store = Store(server, "c1", options);
   CityState city = SmallCity();
   REQUIRE(store->Replace(city).ok());
-  const uint64_t start = store->Read()->cursor;
+  const FeedCursor start = store->Read()->cursor;
   for (int i = 0; i < 10; ++i) {
     REQUIRE(store
                 ->Write(Apply(&city, Topic::kTransportGps,
@@ -176,7 +176,7 @@ TEST_CASE("a reader that fell behind the feed, or saw a load, must reload") {
   Result<FeedRead> behind = store->ReadFeed(start, 100);
   REQUIRE(behind.ok());
   CHECK(behind->reload);
-  Result<FeedRead> recent = store->ReadFeed(start + 7, 100);
+  Result<FeedRead> recent = store->ReadFeed(FeedCursor(start.value() + 7), 100);
   REQUIRE(recent.ok());
   CHECK_FALSE(recent->reload);
   CHECK(recent->changed.size() == 3);
@@ -192,11 +192,11 @@ TEST_CASE("a feed entry that is not a change list forces a reload, never an exce
   REQUIRE(server.Start().ok());
   auto store = Store(server, "c1");
   REQUIRE(store->Replace(SmallCity()).ok());
-  const uint64_t cursor = store->Read()->cursor;
+  const FeedCursor cursor = store->Read()->cursor;
   auto raw = RedisClient::Connect(*RedisUrl::Parse(server.url()));
   REQUIRE(raw.ok());
   // Written by hand: a change whose id is a number (get<std::string> threw).
-  const std::string next = std::to_string(cursor + 1);
+  const std::string next = std::to_string(cursor.Next().value());
   REQUIRE((*raw)
               ->Command({"XADD", "twin:{c1}:feed", next + "-1", "changes",
                          R"({"d":[],"e":[["sensors","d1",7]]})"})
@@ -205,7 +205,7 @@ TEST_CASE("a feed entry that is not a change list forces a reload, never an exce
   Result<FeedRead> read = store->ReadFeed(cursor, 100);
   REQUIRE(read.ok());
   CHECK(read->reload);
-  CHECK(read->cursor == cursor + 1);
+  CHECK(read->cursor == FeedCursor(cursor.value() + 1));
 }
 
 TEST_CASE("two loads at once take turns: the city ends as one of them, whole") {

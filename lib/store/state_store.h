@@ -29,11 +29,17 @@
 #include <string>
 #include <vector>
 
+#include "lib/base/named_type.h"
 #include "lib/base/status.h"
 #include "lib/city/city_state.h"
 #include "lib/city/positions.h"
 
 namespace twin {
+
+// A position in the change feed: the number of the last entry a reader has
+// (0: none). Numbers only grow, by one an entry, until the store loses its
+// data.
+using FeedCursor = NamedType<uint64_t, struct FeedCursorTag>;
 
 // What one flush writes: the changed entities as JSON text, the districts
 // created since the last flush, and the state's timestamp.
@@ -73,7 +79,7 @@ Status ApplyDistrictMetaJson(std::string_view text, District* district);
 
 struct StoredState {
   CityState state;
-  uint64_t cursor = 0;  // the feed position this state includes
+  FeedCursor cursor;    // the feed position this state includes
   Positions positions;  // the Kafka positions this state reflects
   // Which Replace() this state descends from: a writer passes it back in
   // its batches (empty for a state written before incarnations existed).
@@ -88,7 +94,7 @@ struct EntityValues {
 
 struct FeedRead {
   bool reload = false;  // fell behind or the state was replaced: Read() again
-  uint64_t cursor = 0;  // pass to the next ReadFeed()
+  FeedCursor cursor;    // pass to the next ReadFeed()
   // The incarnation of the state the entries apply to. A reader whose state
   // has another one must Read() again: after Redis lost its data and a
   // member rewrote the city, the new feed's cursors restart from 1 and can
@@ -124,7 +130,7 @@ class StateStore {
   virtual Status Write(const ChangeBatch& batch) = 0;
 
   // Changes after `cursor`, at most `max_entries` feed entries.
-  virtual Result<FeedRead> ReadFeed(uint64_t cursor, size_t max_entries) = 0;
+  virtual Result<FeedRead> ReadFeed(FeedCursor cursor, size_t max_entries) = 0;
 
   // Current values of `refs`. A stored value that is not JSON is reported
   // in the result, not as an error, so that one bad value does not hold up

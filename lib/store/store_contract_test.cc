@@ -93,7 +93,7 @@ TEST_CASE(
     "contract: a write is read back, keeps the newest timestamp and moves the feed") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
-    const uint64_t start = store->Read()->cursor;
+    const FeedCursor start = store->Read()->cursor;
     REQUIRE(store->Write(Sensor("d1", "s1", R"({"sensorId":"s1","value":7})", 1)).ok());
     Result<StoredState> read = store->Read();
     REQUIRE(read.ok());
@@ -117,7 +117,7 @@ TEST_CASE(
 TEST_CASE("contract: a new district is in the feed once, and its members can be read") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
-    const uint64_t start = store->Read()->cursor;
+    const FeedCursor start = store->Read()->cursor;
     District d2;
     d2.id = "d2";
     d2.fields = {{"name", "Two"}};
@@ -138,7 +138,7 @@ TEST_CASE("contract: a new district is in the feed once, and its members can be 
 TEST_CASE("contract: a reader behind a Replace is told to reload") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
-    const uint64_t start = store->Read()->cursor;
+    const FeedCursor start = store->Read()->cursor;
     REQUIRE(store->Replace(City()).ok());
     Result<FeedRead> feed = store->ReadFeed(start, 100);
     REQUIRE(feed.ok());
@@ -348,7 +348,7 @@ TEST_CASE(
 TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
   MemoryStore store(/*feed_retention=*/2);
   REQUIRE(store.Replace(City()).ok());
-  const uint64_t start = store.Read()->cursor;
+  const FeedCursor start = store.Read()->cursor;
   for (int i = 0; i < 3; ++i)
     REQUIRE(store.Write(Sensor("d1", "s1", R"({"sensorId":"s1"})")).ok());
   Result<FeedRead> feed = store.ReadFeed(start, 100);
@@ -359,7 +359,7 @@ TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
 TEST_CASE("MemoryStore: Forget is a Redis restarted empty") {
   MemoryStore store;
   REQUIRE(store.Replace(City(), {{kP0, 3}}).ok());
-  const uint64_t cursor = store.Read()->cursor;
+  const FeedCursor cursor = store.Read()->cursor;
   REQUIRE(store.TakeEpochs({kP0}).ok());
   store.Forget();
   CHECK(store.Read().status().code() == StatusCode::kNotFound);
