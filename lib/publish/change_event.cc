@@ -8,7 +8,7 @@
 namespace twin {
 
 std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
-                                 uint64_t sequence, uint64_t previous_sequence,
+                                 Sequence sequence, Sequence previous_sequence,
                                  const std::string& timestamp) {
   // Kinds in a fixed order, so that equal changes give equal text.
   std::map<EntityKind, std::vector<std::pair<const std::string*, const Json*>>> by_kind;
@@ -21,9 +21,9 @@ std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
   {
     JsonWriter w(&out);
     w.Raw("{\"sequence\":");
-    w.Uint64(sequence);
+    w.Uint64(sequence.value());
     w.Raw(",\"previousSequence\":");
-    w.Uint64(previous_sequence);
+    w.Uint64(previous_sequence.value());
     w.Raw(",\"timestamp\":");
     w.String(timestamp);
     w.Raw(",\"districtsCreated\":[");
@@ -65,8 +65,9 @@ std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
   return out;
 }
 
-std::string RereadEventData(uint64_t sequence, const std::string& timestamp) {
-  std::string out = "{\"sequence\":" + std::to_string(sequence) + ",\"timestamp\":";
+std::string RereadEventData(Sequence sequence, const std::string& timestamp) {
+  std::string out =
+      "{\"sequence\":" + std::to_string(sequence.value()) + ",\"timestamp\":";
   AppendJsonString(&out, timestamp);
   out += ",\"reread\":true}";
   return out;

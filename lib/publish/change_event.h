@@ -16,19 +16,20 @@
 #include <string>
 
 #include "lib/city/city_state.h"
+#include "lib/publish/sequence.h"
 #include "lib/publish/state_delta.h"
 
 namespace twin {
 
 // `state`: the current state S(k); `log`: what changed since S(k-1).
 std::string IncrementalEventData(const CityState& state, const ChangeLog& log,
-                                 uint64_t sequence, uint64_t previous_sequence,
+                                 Sequence sequence, Sequence previous_sequence,
                                  const std::string& timestamp);
 
 // The data of a "full" event: {"sequence":k,"timestamp":T,"reread":true}.
 // Also what an "incremental" event carries when it was not built (no
 // client was listening when the document went out): re-read /api/state.
-std::string RereadEventData(uint64_t sequence, const std::string& timestamp);
+std::string RereadEventData(Sequence sequence, const std::string& timestamp);
 
 }  // namespace twin
 

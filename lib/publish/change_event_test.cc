@@ -28,8 +28,8 @@ TEST_CASE(
       &state, &log);
   ApplyChange({EntityKind::kBus, "", "bus-9"}, Json{{"busId", "bus-9"}, {"speed", 30}},
               &state, &log);
-  const Json event =
-      Json::parse(IncrementalEventData(state, log, 8, 7, "2026-01-01T00:00:00.000Z"));
+  const Json event = Json::parse(IncrementalEventData(
+      state, log, Sequence(8), Sequence(7), "2026-01-01T00:00:00.000Z"));
   CHECK(event.at("sequence") == 8);
   CHECK(event.at("previousSequence") == 7);
   CHECK(event.at("timestamp") == "2026-01-01T00:00:00.000Z");
@@ -51,7 +51,8 @@ TEST_CASE("An incremental event lists a district created since, with its fields"
   ChangeLog log;
   ApplyChange({EntityKind::kSensor, "district-07", "s-1"}, Json{{"sensorId", "s-1"}},
               &state, &log);
-  const Json event = Json::parse(IncrementalEventData(state, log, 2, 1, "t"));
+  const Json event =
+      Json::parse(IncrementalEventData(state, log, Sequence(2), Sequence(1), "t"));
   REQUIRE(event.at("districtsCreated").size() == 1);
   CHECK(event.at("districtsCreated")[0].at("districtId") == "district-07");
   CHECK(event.at("districtsCreated")[0].at("name") == "District district-07");
@@ -65,12 +66,13 @@ TEST_CASE("An entity changed and changed back is still listed, at its current va
               &state, &log);
   ApplyChange({EntityKind::kBus, "", "bus-1"}, Json{{"busId", "bus-1"}, {"speed", 3}},
               &state, &log);
-  const Json event = Json::parse(IncrementalEventData(state, log, 2, 1, "t"));
+  const Json event =
+      Json::parse(IncrementalEventData(state, log, Sequence(2), Sequence(1), "t"));
   CHECK(event.at("changed").at("buses")[0].at("value").at("speed") == 3);
 }
 
 TEST_CASE("A re-read event says so, with the sequence and timestamp") {
-  CHECK(Json::parse(RereadEventData(5, "t\"x")) ==
+  CHECK(Json::parse(RereadEventData(Sequence(5), "t\"x")) ==
         Json{{"sequence", 5}, {"timestamp", "t\"x"}, {"reread", true}});
 }
 

@@ -4,8 +4,8 @@
 
 namespace twin {
 
-std::string SseEvent(uint64_t id, const std::string& name, const std::string& data) {
-  std::string out = "id: " + std::to_string(id) + "\nevent: " + name + "\ndata: ";
+std::string SseEvent(Sequence id, const std::string& name, const std::string& data) {
+  std::string out = "id: " + std::to_string(id.value()) + "\nevent: " + name + "\ndata: ";
   // SSE ends a data line at CR or LF; a JSON text has them only as
   // whitespace, which may go.
   for (char c : data) {
@@ -35,7 +35,7 @@ bool ChangeStream::Subscription::dropped() const {
 }
 
 std::shared_ptr<ChangeStream::Subscription> ChangeStream::Subscribe(
-    std::optional<uint64_t> after) {
+    std::optional<Sequence> after) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (closed_ || subscriptions_.size() >= options_.max_clients) return nullptr;
   auto subscription = std::make_shared<Subscription>();
@@ -43,7 +43,7 @@ std::shared_ptr<ChangeStream::Subscription> ChangeStream::Subscribe(
   // (older, or from before a restart that began again).
   const bool missed = after && (!published_ || *after != sequence_);
   const std::string hello = std::string("{\"sequence\":") +
-                            (published_ ? std::to_string(sequence_) : "null") +
+                            (published_ ? std::to_string(sequence_.value()) : "null") +
                             ",\"missed\":" + (missed ? "true" : "false") + "}";
   subscription->queue_.push_back(SseEvent(sequence_, "hello", hello));
   subscription->queued_bytes_ = subscription->queue_.back().size();
@@ -58,7 +58,7 @@ void ChangeStream::Unsubscribe(const std::shared_ptr<Subscription>& subscription
       subscriptions_.end());
 }
 
-void ChangeStream::Publish(uint64_t sequence, const std::string& name,
+void ChangeStream::Publish(Sequence sequence, const std::string& name,
                            const std::string& data) {
   const std::string event = SseEvent(sequence, name, data);
   std::lock_guard<std::mutex> lock(mutex_);

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/publish/sequence.h"
+
 namespace twin {
 
 struct ChangeStreamOptions {
@@ -33,7 +35,7 @@ struct ChangeStreamOptions {
 };
 
 // One SSE event as it goes on the wire: "id: ...\nevent: ...\ndata: ...\n\n".
-std::string SseEvent(uint64_t id, const std::string& name, const std::string& data);
+std::string SseEvent(Sequence id, const std::string& name, const std::string& data);
 
 class ChangeStream {
  public:
@@ -60,13 +62,13 @@ class ChangeStream {
   // A new client, or nullptr when max_clients are connected. `after`: the
   // last sequence the client has (nullopt: it has none, it reads
   // /api/state first; it is not told it missed anything).
-  std::shared_ptr<Subscription> Subscribe(std::optional<uint64_t> after);
+  std::shared_ptr<Subscription> Subscribe(std::optional<Sequence> after);
   // Ends a client's subscription (it disconnected).
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
   // Queues an event for every client; drops a client whose queue would pass
   // max_queued_bytes. `data` is one line of JSON.
-  void Publish(uint64_t sequence, const std::string& name, const std::string& data);
+  void Publish(Sequence sequence, const std::string& name, const std::string& data);
   // Whether anyone listens: the publisher skips building events otherwise.
   bool has_clients() const;
   // Ends every stream (twin-publish stopping).
@@ -79,7 +81,7 @@ class ChangeStream {
   ChangeStreamOptions options_;
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<Subscription>> subscriptions_;
-  uint64_t sequence_ = 0;  // of the last Publish(); 0 before the first
+  Sequence sequence_;  // of the last Publish(); 0 before the first
   bool published_ = false;
   uint64_t dropped_total_ = 0;
   bool closed_ = false;

@@ -17,7 +17,9 @@ struct Harness {
     REQUIRE(made.ok());
     sink = std::move(*made);
   }
-  Outcome Send() { return sink->Send("state.full", "{}", FullStateHeaders(1)).outcome; }
+  Outcome Send() {
+    return sink->Send("state.full", "{}", FullStateHeaders(Sequence(1))).outcome;
+  }
 
   FakeClock clock;
   FakeProducer producer;
@@ -31,7 +33,7 @@ TEST_CASE("a document the broker stored is acknowledged, keyed by the city") {
   CHECK(h.producer.sent[0].topic == "state.full");
   CHECK(h.producer.sent[0].key == std::optional<std::string>("city-7"));
   CHECK(h.producer.sent_values[0] == "{}");
-  CHECK(h.producer.sent[0].headers == FullStateHeaders(1));
+  CHECK(h.producer.sent[0].headers == FullStateHeaders(Sequence(1)));
 }
 
 TEST_CASE("a document the producer refused was not stored") {
@@ -87,7 +89,8 @@ TEST_CASE("an acknowledgement reports how long the broker took") {
              [&] { h.producer.silent = false; });
   // The fake producer does not sleep: the test moves the clock per wait.
   h.producer.on_flush = [&] { h.clock.Advance(std::chrono::milliseconds(100)); };
-  const SendReport report = h.sink->Send("state.full", "{}", FullStateHeaders(1));
+  const SendReport report =
+      h.sink->Send("state.full", "{}", FullStateHeaders(Sequence(1)));
   CHECK(report.outcome == Outcome::kAcknowledged);
   CHECK(report.ack_wait == std::chrono::milliseconds(400));
 }

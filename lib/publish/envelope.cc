@@ -4,17 +4,18 @@
 
 namespace twin {
 
-Headers FullStateHeaders(uint64_t sequence) {
-  return {
-      {"type", "full-state"}, {"version", "1.0"}, {"sequence", std::to_string(sequence)}};
+Headers FullStateHeaders(Sequence sequence) {
+  return {{"type", "full-state"},
+          {"version", "1.0"},
+          {"sequence", std::to_string(sequence.value())}};
 }
 
-Headers IncrementalStateHeaders(uint64_t sequence, uint64_t previous_sequence,
+Headers IncrementalStateHeaders(Sequence sequence, Sequence previous_sequence,
                                 const std::string& previous_timestamp) {
   return {{"type", "incremental-state"},
           {"version", "1.0"},
-          {"sequence", std::to_string(sequence)},
-          {"previousSequence", std::to_string(previous_sequence)},
+          {"sequence", std::to_string(sequence.value())},
+          {"previousSequence", std::to_string(previous_sequence.value())},
           {"previousTimestamp", previous_timestamp}};
 }
 

@@ -11,15 +11,17 @@
 #include <utility>
 #include <vector>
 
+#include "lib/publish/sequence.h"
+
 namespace twin {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // type=full-state, version=1.0, sequence.
-Headers FullStateHeaders(uint64_t sequence);
+Headers FullStateHeaders(Sequence sequence);
 // type=incremental-state, version=1.0, sequence, and the document the
 // delta applies to: previousSequence and previousTimestamp.
-Headers IncrementalStateHeaders(uint64_t sequence, uint64_t previous_sequence,
+Headers IncrementalStateHeaders(Sequence sequence, Sequence previous_sequence,
                                 const std::string& previous_timestamp);
 
 // {"cityId":<city_id>,"delta":<delta>,"timestamp":<timestamp>}, the delta

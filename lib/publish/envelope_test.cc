@@ -7,12 +7,12 @@ namespace twin {
 namespace {
 
 TEST_CASE("a state.full carries its type, version and sequence") {
-  CHECK(FullStateHeaders(7) ==
+  CHECK(FullStateHeaders(Sequence(7)) ==
         Headers{{"type", "full-state"}, {"version", "1.0"}, {"sequence", "7"}});
 }
 
 TEST_CASE("a state.incremental names the document its delta applies to") {
-  CHECK(IncrementalStateHeaders(8, 6, "2026-12-02T10:00:00.000Z") ==
+  CHECK(IncrementalStateHeaders(Sequence(8), Sequence(6), "2026-12-02T10:00:00.000Z") ==
         Headers{{"type", "incremental-state"},
                 {"version", "1.0"},
                 {"sequence", "8"},

@@ -97,7 +97,7 @@ TEST_CASE(
   h.StopAt(1.5);
   REQUIRE(h.Run().ok());
   CHECK(h.Sent() == Sent{{"state.full", "1"}, {"state.full", "2"}});
-  CHECK(h.producer.sent[0].headers == FullStateHeaders(1));
+  CHECK(h.producer.sent[0].headers == FullStateHeaders(Sequence(1)));
   CHECK(h.producer.sent[0].key == std::optional<std::string>("c1"));
   CHECK(h.Value(0)["districts"][0]["sensors"].size() == 5);
   CHECK(h.producer.learned_topics ==
@@ -119,7 +119,8 @@ TEST_CASE("each tick's delta patches the last document into the next") {
   Json state = h.Value(0);
   for (size_t i : {1, 2}) {
     const OutgoingMessage& m = h.producer.sent[i];
-    CHECK(m.headers == IncrementalStateHeaders(i + 1, i, state["timestamp"]));
+    CHECK(m.headers ==
+          IncrementalStateHeaders(Sequence(i + 1), Sequence(i), state["timestamp"]));
     const Json value = h.Value(i);
     CHECK(value["cityId"] == "c1");
     Result<Json> patched = Patch(state, value["delta"]);

@@ -16,6 +16,7 @@
 #include "lib/base/timestamp.h"
 #include "lib/city/city_state.h"
 #include "lib/http/prometheus.h"
+#include "lib/publish/sequence.h"
 
 namespace twin {
 
@@ -25,10 +26,10 @@ namespace twin {
 // to the city (about 700 ms at 10x), not to the change.
 class PublishedDocument {
  public:
-  PublishedDocument(uint64_t sequence, Micros micros)
+  PublishedDocument(Sequence sequence, Micros micros)
       : sequence(sequence), micros(micros), timestamp(FormatMicros(micros)) {}
 
-  const uint64_t sequence;
+  const Sequence sequence;
   const Micros micros;
   const std::string timestamp;  // `micros` as the document states it
 

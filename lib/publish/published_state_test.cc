@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::shared_ptr<PublishedDocument> Document(uint64_t sequence, const char* text) {
-  auto document = std::make_shared<PublishedDocument>(sequence, Micros{1000});
+  auto document = std::make_shared<PublishedDocument>(Sequence(sequence), Micros{1000});
   if (text != nullptr) document->SetText(text);
   return document;
 }
@@ -24,7 +24,7 @@ TEST_CASE("before the first publish there is no document, and nothing is waited 
 TEST_CASE("a published document is the last one, counted in the same step") {
   PublishedState published;
   published.Published(Document(1, "{}"), [](PublishMetrics& m) { m.full = 1; });
-  CHECK(published.Last()->sequence == 1);
+  CHECK(published.Last()->sequence == Sequence(1));
   CHECK(published.Metrics().full == 1);
   CHECK(published.Readable(1h)->text() == "{}");  // has its text: no wait
   CHECK_FALSE(published.RenderWanted());
@@ -42,7 +42,7 @@ TEST_CASE("a reader of a document without text asks for it and takes it when rea
   });
   const auto read = published.Readable(1h);  // returns once rendered
   renderer.join();
-  CHECK(read->sequence == 2);
+  CHECK(read->sequence == Sequence(2));
   CHECK(read->text() == "two");
   CHECK_FALSE(published.RenderWanted());
 }
@@ -52,7 +52,7 @@ TEST_CASE("a reader that waits in vain gets the newest document that has a text"
   published.Published(Document(1, "one"), [](PublishMetrics&) {});
   published.Published(Document(2, nullptr), [](PublishMetrics&) {});
   const auto read = published.Readable(1ms);
-  CHECK(read->sequence == 1);
+  CHECK(read->sequence == Sequence(1));
   CHECK(read->text() == "one");
   CHECK(published.RenderWanted());  // still asked for
 }

@@ -92,7 +92,7 @@ class PublishRun {
                   const Headers& headers);
   // After a failed publish of document `sequence`: logs and counts it (the
   // sequencer has the outcome already).
-  void Failed(SendResult result, uint64_t sequence);
+  void Failed(SendResult result, Sequence sequence);
   bool PublishFull(Clock::time_point start);
   // `start`: the tick's start; `feed_done`: when its FollowFeed returned.
   bool PublishIncremental(Clock::time_point start, Clock::time_point feed_done);
@@ -221,14 +221,14 @@ PublishRun::SendResult PublishRun::Send(const std::string& topic, std::string_vi
   return report.outcome;
 }
 
-void PublishRun::Failed(SendResult result, uint64_t sequence) {
+void PublishRun::Failed(SendResult result, Sequence sequence) {
   if (result == SendResult::kInDoubt) {
     // Reusing the sequence could leave two different documents k in Kafka;
     // skipping it shows consumers a gap, which a state.full closes at once.
     spdlog::warn(
         "sequence {} may have reached the broker: it is not reused, and the next "
         "document is a state.full",
-        sequence);
+        sequence.value());
   }
   published_->UpdateMetrics([](PublishMetrics& m) { ++m.failures; });
 }
@@ -239,7 +239,7 @@ void PublishRun::Published(std::shared_ptr<PublishedDocument> document, bool ful
   published_->Published(document, [&](PublishMetrics& m) {
     (full ? m.full : m.incremental) += 1;
     (full ? m.last_full_bytes : m.last_delta_bytes) = bytes;
-    m.sequence = document->sequence;
+    m.sequence = document->sequence.value();
     m.last_publish_ms = ms;
     m.tick_seconds.Observe(ms / 1000);
   });
@@ -260,7 +260,7 @@ bool PublishRun::PublishFull(Clock::time_point start) {
   const double ms =
       std::chrono::duration<double, std::milli>(clock_->Now() - start).count();
   spdlog::info("Published full state, sequence {}, {} bytes, {:.0f} ms",
-               document->sequence, document->text().size(), ms);
+               document->sequence.value(), document->text().size(), ms);
   Published(document, true, document->text().size(), ms);
   stream_->Publish(document->sequence, "full",
                    RereadEventData(document->sequence, document->timestamp));
@@ -324,7 +324,7 @@ bool PublishRun::PublishIncremental(Clock::time_point start,
   spdlog::info(
       "Published incremental state, sequence {}, {} changed entities, delta {} bytes "
       "({:.1f}% of the last full state), {:.1f} ms",
-      document->sequence, changed, value.size(),
+      document->sequence.value(), changed, value.size(),
       full_bytes == 0 ? 0.0 : 100.0 * value.size() / full_bytes, ms);
   Published(document, false, value.size(), ms);
   stream_->Publish(document->sequence, "incremental", event);

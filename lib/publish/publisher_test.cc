@@ -121,7 +121,7 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
               .ok());
   REQUIRE(WaitFor([&] { return publisher->Metrics().incremental == 1; }));
   std::shared_ptr<const PublishedDocument> published = publisher->Last();
-  REQUIRE(published->sequence == 2);
+  REQUIRE(published->sequence == Sequence(2));
   Result<StoredState> at_publish = store->Read();
   REQUIRE(at_publish.ok());
   CityState expected = at_publish->state;
@@ -149,7 +149,7 @@ TEST_CASE("/api/state serves the last published document while the mirror is pas
 
   std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
   REQUIRE(served != nullptr);
-  CHECK(served->sequence == 2);
+  CHECK(served->sequence == Sequence(2));
   REQUIRE(served->has_text());
   CHECK(served->text() == SerializeCityState(expected));
 
@@ -178,7 +178,7 @@ TEST_CASE("with the feed read only at ticks, a tick reads and diffs the changes 
   // (wrong) follower the chance to read, and passes however slow the machine.
   std::this_thread::sleep_for(300ms);
   const std::shared_ptr<const PublishedDocument> served = publisher->Readable(2000ms);
-  REQUIRE(served->sequence == 2);
+  REQUIRE(served->sequence == Sequence(2));
   const Json& sensors = served->Document()["districts"][0]["sensors"];
   CHECK(sensors[3] == Json{{"sensorId", "s3"}, {"status", "ok"}, {"value", 33}});
   CHECK(sensors[5] == Json{{"sensorId", "s5"}, {"value", 55}});

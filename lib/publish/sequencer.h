@@ -19,6 +19,8 @@
 
 #include <cstdint>
 
+#include "lib/publish/sequence.h"
+
 namespace twin {
 
 class Sequencer {
@@ -30,14 +32,14 @@ class Sequencer {
   // a state.full while one is owed, else `wanted`.
   Kind Next(Kind wanted) const { return full_owed_ ? Kind::kFull : wanted; }
   // The sequence the next document carries.
-  uint64_t sequence() const { return next_; }
+  Sequence sequence() const { return next_; }
   // Records the outcome of sending document sequence() of `kind`.
   void Sent(Kind kind, Outcome outcome);
   void OweFull() { full_owed_ = true; }
   bool full_owed() const { return full_owed_; }
 
  private:
-  uint64_t next_ = 1;
+  Sequence next_{1};
   bool full_owed_ = true;  // the first document is a state.full
 };
 

@@ -14,7 +14,7 @@ using Outcome = Sequencer::Outcome;
 TEST_CASE("The first document is a state.full with sequence 1") {
   Sequencer s;
   CHECK(s.Next(Kind::kIncremental) == Kind::kFull);
-  CHECK(s.sequence() == 1);
+  CHECK(s.sequence() == Sequence(1));
 }
 
 TEST_CASE(
@@ -22,16 +22,16 @@ TEST_CASE(
   Sequencer s;
   s.Sent(Kind::kFull, Outcome::kAcknowledged);
   CHECK(s.Next(Kind::kIncremental) == Kind::kIncremental);
-  CHECK(s.sequence() == 2);
+  CHECK(s.sequence() == Sequence(2));
   s.Sent(Kind::kIncremental, Outcome::kAcknowledged);
-  CHECK(s.sequence() == 3);
+  CHECK(s.sequence() == Sequence(3));
 }
 
 TEST_CASE("A send the broker did not store goes again under the same sequence") {
   Sequencer s;
   s.Sent(Kind::kFull, Outcome::kAcknowledged);
   s.Sent(Kind::kIncremental, Outcome::kNotStored);
-  CHECK(s.sequence() == 2);
+  CHECK(s.sequence() == Sequence(2));
   CHECK(s.Next(Kind::kIncremental) == Kind::kIncremental);
 }
 
@@ -39,7 +39,7 @@ TEST_CASE("A send in doubt burns its sequence and owes a state.full") {
   Sequencer s;
   s.Sent(Kind::kFull, Outcome::kAcknowledged);
   s.Sent(Kind::kIncremental, Outcome::kInDoubt);
-  CHECK(s.sequence() == 3);
+  CHECK(s.sequence() == Sequence(3));
   CHECK(s.Next(Kind::kIncremental) == Kind::kFull);
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("Every order of outcomes keeps the consumer's invariants") {
       const Kind wanted = kinds[choice[i] % 2];
       const Outcome outcome = outcomes[choice[i] / 2];
       const Kind kind = s.Next(wanted);
-      const uint64_t sequence = s.sequence();
+      const uint64_t sequence = s.sequence().value();
       if (first) REQUIRE(kind == Kind::kFull);  // the first document is a full
       // Never two documents that may both be in Kafka with one sequence.
       REQUIRE(maybe_in_kafka.count(sequence) == 0);

@@ -12,9 +12,11 @@
 namespace twin {
 namespace {
 
-HttpResponse Json200(const std::string& body, uint64_t sequence) {
-  return HttpResponse{
-      200, "application/json", body, {{"X-Twin-Sequence", std::to_string(sequence)}}};
+HttpResponse Json200(const std::string& body, Sequence sequence) {
+  return HttpResponse{200,
+                      "application/json",
+                      body,
+                      {{"X-Twin-Sequence", std::to_string(sequence.value())}}};
 }
 
 HttpResponse Error(int status, const std::string& message) {
@@ -59,12 +61,12 @@ HttpServer::Handler Part(
 constexpr auto kKeepAliveEvery = std::chrono::seconds(15);
 
 // A sequence as a client sends it (Last-Event-ID, ?after=), or nullopt.
-std::optional<uint64_t> ParseSequence(const std::string& text) {
+std::optional<Sequence> ParseSequence(const std::string& text) {
   uint64_t value = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
     return std::nullopt;
-  return value;
+  return Sequence(value);
 }
 
 // GET /api/stream: Server-Sent Events (lib/change_stream.h). The client's
