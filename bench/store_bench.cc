@@ -93,7 +93,7 @@ void Run(int scale) {
       batch.epochs = epochs;
       offset += n / 36;
       for (const twin::PartitionId& partition : partitions)
-        batch.positions[partition] = offset;
+        batch.positions[partition] = twin::Offset(offset);
       if (twin::Status status = store->Write(batch); !status.ok()) {
         std::printf("write refused: %s\n", status.message().c_str());
         return;

@@ -20,9 +20,9 @@ std::optional<PartitionId> ParsePartitionField(std::string_view field) {
   return PartitionId{std::string(field.substr(0, colon)), partition};
 }
 
-void NotePosition(Positions* positions, const PartitionId& partition, int64_t offset) {
-  auto [it, inserted] = positions->emplace(partition, offset + 1);
-  if (!inserted && it->second < offset + 1) it->second = offset + 1;
+void NotePosition(Positions* positions, const PartitionId& partition, Offset offset) {
+  auto [it, inserted] = positions->emplace(partition, offset.Next());
+  if (!inserted && it->second < offset.Next()) it->second = offset.Next();
 }
 
 Positions MergePositions(Positions base, const Positions& overlay) {
@@ -33,7 +33,7 @@ Positions MergePositions(Positions base, const Positions& overlay) {
 Json PositionsToJson(const Positions& positions) {
   Json out = Json::object();
   for (const auto& [partition, offset] : positions) {
-    out[partition.first][std::to_string(partition.second)] = offset;
+    out[partition.first][std::to_string(partition.second)] = offset.value();
   }
   return out;
 }

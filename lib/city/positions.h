@@ -23,6 +23,7 @@
 #include <string_view>
 #include <utility>
 
+#include "lib/base/named_type.h"
 #include "lib/base/status.h"
 #include "lib/city/city_state.h"
 
@@ -30,10 +31,14 @@ namespace twin {
 
 // A topic and a partition number.
 using PartitionId = std::pair<std::string, int32_t>;
+// An offset in a Kafka partition (of a message, or of the next one).
+using Offset = NamedType<int64_t, struct OffsetTag>;
+// A partition's ownership generation in the store.
+using Epoch = NamedType<uint64_t, struct EpochTag>;
 // Partition -> next offset not yet in the state.
-using Positions = std::map<PartitionId, int64_t>;
+using Positions = std::map<PartitionId, Offset>;
 // Partition -> the epoch a member holds.
-using Epochs = std::map<PartitionId, uint64_t>;
+using Epochs = std::map<PartitionId, Epoch>;
 
 // The name of a partition in store keys and logs: "topic:partition". Kafka
 // topic names cannot hold ':', so the last ':' splits it.
@@ -43,7 +48,7 @@ std::optional<PartitionId> ParsePartitionField(std::string_view field);
 
 // Records that the message at `offset` of `partition` is accounted for:
 // the position becomes offset + 1 unless it is already past it.
-void NotePosition(Positions* positions, const PartitionId& partition, int64_t offset);
+void NotePosition(Positions* positions, const PartitionId& partition, Offset offset);
 
 // `overlay` wins where both name a partition.
 Positions MergePositions(Positions base, const Positions& overlay);

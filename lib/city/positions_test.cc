@@ -17,15 +17,17 @@ TEST_CASE("a partition field splits at its last colon and refuses anything else"
 
 TEST_CASE("a position is the next offset, and never goes back") {
   Positions p;
-  NotePosition(&p, {"t", 0}, 7);
-  NotePosition(&p, {"t", 0}, 3);
-  NotePosition(&p, {"t", 1}, 0);
-  CHECK(p == Positions{{{"t", 0}, 8}, {{"t", 1}, 1}});
-  CHECK(MergePositions(p, {{{"t", 1}, 5}}) == Positions{{{"t", 0}, 8}, {{"t", 1}, 5}});
+  NotePosition(&p, {"t", 0}, Offset(7));
+  NotePosition(&p, {"t", 0}, Offset(3));
+  NotePosition(&p, {"t", 1}, Offset(0));
+  CHECK(p == Positions{{{"t", 0}, Offset(8)}, {{"t", 1}, Offset(1)}});
+  CHECK(MergePositions(p, {{{"t", 1}, Offset(5)}}) ==
+        Positions{{{"t", 0}, Offset(8)}, {{"t", 1}, Offset(5)}});
 }
 
 TEST_CASE("positions round-trip through their document member") {
-  const Positions p{{{"a", 0}, 10}, {{"a", 2}, 0}, {{"b.c", 1}, 123456789012}};
+  const Positions p{
+      {{"a", 0}, Offset(10)}, {{"a", 2}, Offset(0)}, {{"b.c", 1}, Offset(123456789012)}};
   CHECK(*PositionsFromJson(PositionsToJson(p)) == p);
   CHECK(PositionsToJson(p).dump() == R"({"a":{"0":10,"2":0},"b.c":{"1":123456789012}})");
 }
@@ -53,11 +55,11 @@ TEST_CASE(
     "a saved document carries its positions among its members, and loads without them") {
   CityState state =
       *ParseCityState(R"({"cityId":"c","name":"n","districts":[],"zone":1})");
-  PutPositionsMember({{{"t", 0}, 4}}, &state);
+  PutPositionsMember({{{"t", 0}, Offset(4)}}, &state);
   const std::string text = SerializeCityState(state);
   CHECK(text.find(R"("kafkaPositions":{"t":{"0":4}})") != std::string::npos);
   CityState loaded = *ParseCityState(text);
-  CHECK(*TakePositionsMember(&loaded) == Positions{{{"t", 0}, 4}});
+  CHECK(*TakePositionsMember(&loaded) == Positions{{{"t", 0}, Offset(4)}});
   CHECK(loaded.extra_fields == Json{{"zone", 1}});
   CityState none = *ParseCityState(R"({"cityId":"c","districts":[]})");
   CHECK(TakePositionsMember(&none)->empty());

@@ -189,7 +189,7 @@ void IngestRun::LoadState(std::vector<PartitionStart>* partitions) {
       // has no position for resumes from the group's commit.
       for (auto& start : *partitions) {
         auto it = read_positions_.find(start.partition);
-        if (it != read_positions_.end()) start.offset = it->second;
+        if (it != read_positions_.end()) start.offset = it->second.value();
       }
       return;
     }
@@ -245,7 +245,7 @@ void IngestRun::Reacquire(const char* why) {
       start.offset = kOffsetBeginning;
       if (committed.ok()) {
         auto it = committed->find(start.partition);
-        if (it != committed->end()) start.offset = it->second;
+        if (it != committed->end()) start.offset = it->second.value();
       }
     }
     if (Status sought = consumer_->Seek(start.partition, start.offset); !sought.ok()) {
@@ -485,7 +485,7 @@ Status IngestRun::Commit() {
   int64_t lag = 0;
   for (const auto& [tp, offset] : pending_.offsets()) {
     const std::optional<int64_t> high = consumer_->HighWatermark(tp);
-    if (high && *high > offset) lag += *high - offset;
+    if (high && *high > offset.value()) lag += *high - offset.value();
   }
   if (!committed.ok()) {
     spdlog::warn("{}", committed.message());

@@ -116,8 +116,9 @@ TEST_CASE("ingest writes what it applied with its positions, then commits them")
   h.broker.StopAt(seconds(5));
   REQUIRE(h.Run().ok());
   CHECK(h.Stored() == 4);
-  CHECK(h.StoredPositions() == Positions{{kP0, 3}});
-  CHECK(committed_at_flush == Positions{{kP0, 3}});  // committed by the periodic flush
+  CHECK(h.StoredPositions() == Positions{{kP0, Offset(3)}});
+  CHECK(committed_at_flush ==
+        Positions{{kP0, Offset(3)}});  // committed by the periodic flush
   CHECK(h.Count("applied") == 3);
   CHECK(h.metrics.commits >= 1);
   CHECK(h.broker.closed);
@@ -133,7 +134,7 @@ TEST_CASE(
   h.broker.RebalanceAt(seconds(0), {kP0});
   REQUIRE(h.Run().ok());
   CHECK(h.Stored() == 7);
-  CHECK(h.broker.committed == Positions{{kP0, 1}});
+  CHECK(h.broker.committed == Positions{{kP0, Offset(1)}});
   CHECK(h.broker.commits.size() == 1);
 }
 
@@ -146,14 +147,14 @@ TEST_CASE(
     h.store.down = true;
     h.broker.Append(kP0, Reading(5, 1));
   });
-  Positions committed_while_down = {{kP1, -7}};
+  Positions committed_while_down = {{kP1, Offset(-7)}};
   h.broker.At(seconds(19), [&] { committed_while_down = h.broker.committed; });
   h.broker.At(seconds(20), [&] { h.store.down = false; });
   h.broker.StopAt(seconds(40));
   REQUIRE(h.Run().ok());
   CHECK(committed_while_down.empty());
   CHECK(h.Stored() == 5);
-  CHECK(h.broker.committed == Positions{{kP0, 1}});
+  CHECK(h.broker.committed == Positions{{kP0, Offset(1)}});
   CHECK(h.metrics.flush_failures >= 2);
   CHECK(h.metrics.store_ok);
 }
@@ -179,8 +180,8 @@ TEST_CASE(
     "an assigned partition resumes from the store's position, not the group's commit") {
   Harness h;
   h.options.exit_at_end = true;
-  REQUIRE(h.store.Replace(City(), {{kP0, 2}}).ok());
-  h.broker.committed[kP0] = 0;
+  REQUIRE(h.store.Replace(City(), {{kP0, Offset(2)}}).ok());
+  h.broker.committed[kP0] = Offset(0);
   for (int v = 1; v <= 3; ++v) h.broker.Append(kP0, Reading(v, v));
   h.broker.RebalanceAt(seconds(0), {kP0});
   REQUIRE(h.Run().ok());
@@ -194,7 +195,7 @@ TEST_CASE("a partition the store has no position for resumes from the group's co
   Harness h;
   h.options.exit_at_end = true;
   REQUIRE(h.store.Replace(City()).ok());
-  h.broker.committed[kP0] = 1;
+  h.broker.committed[kP0] = Offset(1);
   for (int v = 1; v <= 3; ++v) h.broker.Append(kP0, Reading(v, v));
   h.broker.RebalanceAt(seconds(0), {kP0});
   REQUIRE(h.Run().ok());
@@ -205,7 +206,7 @@ TEST_CASE("a partition the store has no position for resumes from the group's co
 TEST_CASE(
     "a store without the city, though the group committed, stops ingest untouched") {
   Harness h;
-  h.broker.committed[kP0] = 1;
+  h.broker.committed[kP0] = Offset(1);
   h.broker.Append(kP0, Reading(1, 1));
   h.broker.Append(kP0, Reading(2, 2));
   h.broker.RebalanceAt(seconds(0), {kP0});
@@ -224,13 +225,13 @@ TEST_CASE(
   REQUIRE(h.store.Replace(City()).ok());
   h.broker.Append(kP0, {"{bad", 1765188000000, "k"});
   h.broker.RebalanceAt(seconds(0), {kP0});
-  Positions committed_unacknowledged = {{kP1, -7}};
+  Positions committed_unacknowledged = {{kP1, Offset(-7)}};
   h.broker.At(seconds(8), [&] { committed_unacknowledged = h.broker.committed; });
   h.broker.At(seconds(9), [&] { h.producer.silent = false; });
   h.broker.StopAt(seconds(20));
   REQUIRE(h.Run().ok());
   CHECK(committed_unacknowledged.empty());
-  CHECK(h.broker.committed == Positions{{kP0, 1}});
+  CHECK(h.broker.committed == Positions{{kP0, Offset(1)}});
   CHECK(h.producer.sent_values == std::deque<std::string>{"{bad"});
   CHECK(h.Count("rejected") == 1);
 }
@@ -239,7 +240,7 @@ TEST_CASE(
     "a fenced member writes nothing, pauses, and after the grace resumes from the "
     "store") {
   Harness h;
-  REQUIRE(h.store.Replace(City(), {{kP0, 0}}).ok());
+  REQUIRE(h.store.Replace(City(), {{kP0, Offset(0)}}).ok());
   h.broker.RebalanceAt(seconds(0), {kP0});
   h.broker.At(seconds(1), [&] {
     REQUIRE(h.store.TakeEpochs({kP0}).ok());  // another member took kP0
@@ -259,7 +260,7 @@ TEST_CASE(
   CHECK(h.metrics.reacquires == 1);
   CHECK(h.broker.seeks == std::vector<std::pair<PartitionId, int64_t>>{{kP0, 0}});
   CHECK(h.Stored() == 5);  // read again from position 0 and written
-  CHECK(h.StoredPositions() == Positions{{kP0, 1}});
+  CHECK(h.StoredPositions() == Positions{{kP0, Offset(1)}});
 }
 
 TEST_CASE("a store that lost the city is rewritten whole from the member's memory") {
@@ -276,7 +277,7 @@ TEST_CASE("a store that lost the city is rewritten whole from the member's memor
   CHECK(h.metrics.store_rewrites == 1);
   CHECK(h.Stored("s2") == 2);  // flushed before the loss, rewritten from memory
   CHECK(h.Stored("s1") == 3);
-  CHECK(h.StoredPositions() == Positions{{kP0, 2}});
+  CHECK(h.StoredPositions() == Positions{{kP0, Offset(2)}});
 }
 
 TEST_CASE(
@@ -288,7 +289,7 @@ TEST_CASE(
   h.broker.At(seconds(3), [&] {
     CityState loaded = City();
     (*loaded.FindDistrict("d1")->Of(EntityKind::kSensor).find("s2")).second["value"] = 9;
-    REQUIRE(h.store.Replace(loaded, {{kP0, 1}}).ok());
+    REQUIRE(h.store.Replace(loaded, {{kP0, Offset(1)}}).ok());
     h.broker.Append(kP0, Reading(3, 3));
   });
   h.broker.StopAt(seconds(10));
@@ -335,7 +336,7 @@ TEST_CASE("a revoke flushes and commits before the partitions go") {
   });
   h.broker.StopAt(seconds(5));
   REQUIRE(h.Run().ok());
-  CHECK(committed_after_revoke == Positions{{kP0, 1}});
+  CHECK(committed_after_revoke == Positions{{kP0, Offset(1)}});
   CHECK(stored_after_revoke == 4);
 }
 

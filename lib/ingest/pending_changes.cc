@@ -9,7 +9,7 @@ void PendingChanges::NoteApplied(const ApplyResult& result) {
 }
 
 void PendingChanges::NoteConsumed(const PartitionId& partition, int64_t offset) {
-  offsets_[partition] = offset + 1;
+  offsets_[partition] = Offset(offset).Next();
 }
 
 ChangeBatch PendingChanges::Batch(const CityState& state) const {

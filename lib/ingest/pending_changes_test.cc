@@ -51,7 +51,7 @@ TEST_CASE("an applied message's entity and the district it created are in the ba
   CHECK(batch.entities[0].second.find("\"value\":2") != std::string::npos);
   REQUIRE(batch.new_districts.size() == 1);
   CHECK(batch.new_districts[0].first == "d9");
-  CHECK(batch.positions == Positions{{kP0, 42}});  // the next offset
+  CHECK(batch.positions == Positions{{kP0, Offset(42)}});  // the next offset
 }
 
 TEST_CASE("a stale or rejected message changes nothing, but its offset moves on") {
@@ -63,7 +63,7 @@ TEST_CASE("a stale or rejected message changes nothing, but its offset moves on"
   CHECK_FALSE(pending.empty());  // the position must still be written
   const ChangeBatch batch = pending.Batch(city);
   CHECK(batch.entities.empty());
-  CHECK(batch.positions == Positions{{kP1, 8}});
+  CHECK(batch.positions == Positions{{kP1, Offset(8)}});
 }
 
 TEST_CASE("the same entity changed twice is written once, with its latest value") {
@@ -81,7 +81,7 @@ TEST_CASE("a later offset of a partition replaces the earlier one") {
   pending.NoteConsumed(kP0, 1);
   pending.NoteConsumed(kP0, 5);
   pending.NoteConsumed(kP1, 2);
-  CHECK(pending.offsets() == Positions{{kP0, 6}, {kP1, 3}});
+  CHECK(pending.offsets() == Positions{{kP0, Offset(6)}, {kP1, Offset(3)}});
 }
 
 TEST_CASE("after a flush the offsets wait for the commit; after it nothing is left") {
@@ -89,7 +89,7 @@ TEST_CASE("after a flush the offsets wait for the commit; after it nothing is le
   PendingChanges pending = OneChange(&city);
   pending.ForgetChanges();
   CHECK_FALSE(pending.has_changes());
-  CHECK(pending.offsets() == Positions{{kP0, 4}});
+  CHECK(pending.offsets() == Positions{{kP0, Offset(4)}});
   pending.ForgetOffsets();
   CHECK(pending.empty());
 }

@@ -119,7 +119,8 @@ class KafkaConsumer : public GroupConsumer, public RdKafka::RebalanceCb {
     }
     Positions committed;
     for (const auto* tp : parts.list()) {
-      if (tp->offset() >= 0) committed[{tp->topic(), tp->partition()}] = tp->offset();
+      if (tp->offset() >= 0)
+        committed[{tp->topic(), tp->partition()}] = Offset(tp->offset());
     }
     return committed;
   }
@@ -128,7 +129,7 @@ class KafkaConsumer : public GroupConsumer, public RdKafka::RebalanceCb {
     PartitionList parts;
     for (const auto& [tp, offset] : offsets) {
       parts.list().push_back(
-          RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+          RdKafka::TopicPartition::create(tp.first, tp.second, offset.value()));
     }
     const RdKafka::ErrorCode err = consumer_->commitSync(parts.list());
     if (err != RdKafka::ERR_NO_ERROR) {

@@ -69,8 +69,8 @@ class FakeBroker {
   ConsumerFactory MakeFactory();
 
   // What the loop did.
-  std::map<PartitionId, int64_t> committed;  // the group's offsets
-  std::vector<Positions> commits;            // every Commit(), in order
+  Positions committed;             // the group's offsets
+  std::vector<Positions> commits;  // every Commit(), in order
   std::vector<std::pair<PartitionId, int64_t>> seeks;
   std::vector<std::vector<PartitionStart>> assignments;  // as the listener left them
   std::set<PartitionId> paused;
@@ -94,7 +94,8 @@ class FakeBroker {
       int64_t offset = start.offset;
       if (offset == kOffsetCommitted) {
         auto it = committed.find(start.partition);
-        offset = it == committed.end() ? 0 : it->second;  // auto.offset.reset=earliest
+        offset =
+            it == committed.end() ? 0 : it->second.value();  // auto.offset.reset=earliest
       }
       if (offset == kOffsetBeginning) offset = 0;
       next_[start.partition] = offset;

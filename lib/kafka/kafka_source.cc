@@ -153,13 +153,13 @@ Result<std::unique_ptr<KafkaRecordSource>> KafkaRecordSource::Open(
       by_time.push_back(tp);
       continue;
     }
-    if (start->second < tp->offset()) {
+    if (start->second.value() < tp->offset()) {
       spdlog::warn(
           "{}[{}]: the messages from offset {} to {} are gone (retention): the "
           "rebuild cannot include them",
-          tp->topic(), tp->partition(), start->second, tp->offset());
+          tp->topic(), tp->partition(), start->second.value(), tp->offset());
     } else {
-      tp->set_offset(start->second);
+      tp->set_offset(start->second.value());
     }
   }
   if (options.start_ms && !by_time.empty()) {

@@ -47,7 +47,7 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
     auto resume = placed ? options.resume.find({record.topic, record.partition})
                          : options.resume.end();
     const bool resumed = resume != options.resume.end();
-    if (resumed && record.offset < resume->second) {
+    if (resumed && Offset(record.offset) < resume->second) {
       ++skipped.skipped;  // already in the base
     } else if (InTimeWindow(record.timestamp_ms, resumed ? std::nullopt : options.from_ms,
                             options.to_ms)) {
@@ -56,7 +56,7 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
       ++skipped.skipped;
     }
     if (placed && positions != nullptr) {
-      NotePosition(positions, {record.topic, record.partition}, record.offset);
+      NotePosition(positions, {record.topic, record.partition}, Offset(record.offset));
     }
     if (options.progress && ++seen % 65536 == 0) {
       options.progress(*source, applier.counts());

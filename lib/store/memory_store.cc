@@ -54,7 +54,10 @@ Result<std::string> MemoryStore::Replace(const CityState& state,
 
 Result<Epochs> MemoryStore::TakeEpochs(const std::vector<PartitionId>& partitions) {
   Epochs taken;
-  for (const PartitionId& partition : partitions) taken[partition] = ++epochs_[partition];
+  for (const PartitionId& partition : partitions) {
+    epochs_[partition] = epochs_[partition].Next();
+    taken[partition] = epochs_[partition];
+  }
   return taken;
 }
 
@@ -116,7 +119,7 @@ Status MemoryStore::Write(const ChangeBatch& batch) {
     if (held->second != epoch) {
       return Status::Aborted("partition " + PartitionField(partition) +
                              " is held by a newer member (epoch " +
-                             std::to_string(held->second) + "): nothing written");
+                             std::to_string(held->second.value()) + "): nothing written");
     }
   }
   for (const auto& [partition, offset] : batch.positions) positions_[partition] = offset;

@@ -210,7 +210,7 @@ Status RedisStore::Write(const ChangeBatch& batch) {
     std::vector<std::string> positions = {"HSET", Key("positions")};
     for (const auto& [partition, offset] : batch.positions) {
       positions.push_back(PartitionField(partition));
-      positions.push_back(std::to_string(offset));
+      positions.push_back(std::to_string(offset.value()));
     }
     commands.push_back(std::move(positions));
   }
@@ -272,7 +272,7 @@ Status RedisStore::FenceRefusal(const ChangeBatch& batch,
                                         " is held in city '" + city_id_ +
                                         "' (the store lost them?): nothing written");
     }
-    if (value.str != std::to_string(epoch)) {
+    if (value.str != std::to_string(epoch.value())) {
       return Status::Aborted("partition " + PartitionField(partition) + " of city '" +
                              city_id_ + "' is held by a newer member (epoch " +
                              value.str + "): nothing written");
@@ -301,7 +301,7 @@ Result<Epochs> RedisStore::TakeEpochs(const std::vector<PartitionId>& partitions
     if (exec.elements[i].type != RedisReply::Type::kInteger) {
       return Context(Status::Unavailable(exec.elements[i].str), "take epochs of");
     }
-    epochs[partitions[i]] = static_cast<uint64_t>(exec.elements[i].integer);
+    epochs[partitions[i]] = Epoch(static_cast<uint64_t>(exec.elements[i].integer));
   }
   return epochs;
 }
@@ -400,7 +400,7 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
     TWIN_RETURN_IF_ERROR(hset("meta", "incarnation", nonce));
     for (const auto& [partition, offset] : positions) {
       TWIN_RETURN_IF_ERROR(
-          hset("positions", PartitionField(partition), std::to_string(offset)));
+          hset("positions", PartitionField(partition), std::to_string(offset.value())));
     }
     for (const auto& [id, district] : state.districts()) {
       TWIN_RETURN_IF_ERROR(hset("districts", id, DistrictMetaJson(district)));

@@ -177,16 +177,17 @@ ChangeBatch Fenced(ChangeBatch batch, const StoredState& stored, const Epochs& e
 
 TEST_CASE("contract: a write's positions are read back with the state it wrote") {
   ForEachStore([](StateStore* store) {
-    REQUIRE(store->Replace(City(), {{kP0, 5}}).ok());
+    REQUIRE(store->Replace(City(), {{kP0, Offset(5)}}).ok());
     StoredState before = *store->Read();
-    CHECK(before.positions == Positions{{kP0, 5}});
+    CHECK(before.positions == Positions{{kP0, Offset(5)}});
     const Epochs epochs = *store->TakeEpochs({kP0, kP1});
     ChangeBatch batch =
         Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":9})"), before, epochs);
-    batch.positions = {{kP1, 40}};
+    batch.positions = {{kP1, Offset(40)}};
     REQUIRE(store->Write(batch).ok());
     StoredState after = *store->Read();
-    CHECK(after.positions == Positions{{kP0, 5}, {kP1, 40}});  // P0 untouched
+    CHECK(after.positions ==
+          Positions{{kP0, Offset(5)}, {kP1, Offset(40)}});  // P0 untouched
     CHECK(after.state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 9);
   });
 }
@@ -196,10 +197,10 @@ TEST_CASE("contract: positions alone move no entity and append nothing to the fe
     REQUIRE(store->Replace(City()).ok());
     StoredState before = *store->Read();
     ChangeBatch batch = Fenced(ChangeBatch(), before, *store->TakeEpochs({kP0}));
-    batch.positions = {{kP0, 12}};
+    batch.positions = {{kP0, Offset(12)}};
     REQUIRE(store->Write(batch).ok());
     StoredState after = *store->Read();
-    CHECK(after.positions == Positions{{kP0, 12}});
+    CHECK(after.positions == Positions{{kP0, Offset(12)}});
     CHECK(after.cursor == before.cursor);
     CHECK(SerializeCityState(after.state) == SerializeCityState(before.state));
   });
@@ -207,7 +208,8 @@ TEST_CASE("contract: positions alone move no entity and append nothing to the fe
 
 TEST_CASE("contract: a Replace sets the positions whole, and a new incarnation") {
   ForEachStore([](StateStore* store) {
-    Result<std::string> first = store->Replace(City(), {{kP0, 5}, {kP1, 6}});
+    Result<std::string> first =
+        store->Replace(City(), {{kP0, Offset(5)}, {kP1, Offset(6)}});
     REQUIRE(first.ok());
     CHECK(store->Read()->incarnation == *first);
     Result<std::string> second = store->Replace(City(), {});
@@ -222,10 +224,10 @@ TEST_CASE("contract: a Replace sets the positions whole, and a new incarnation")
 TEST_CASE("contract: epochs grow with each take, per partition, and survive a Replace") {
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
-    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, 1}});
-    CHECK(*store->TakeEpochs({kP0, kP1}) == Epochs{{kP0, 2}, {kP1, 1}});
+    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, Epoch(1)}});
+    CHECK(*store->TakeEpochs({kP0, kP1}) == Epochs{{kP0, Epoch(2)}, {kP1, Epoch(1)}});
     REQUIRE(store->Replace(City()).ok());
-    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, 3}});
+    CHECK(*store->TakeEpochs({kP0}) == Epochs{{kP0, Epoch(3)}});
   });
 }
 
@@ -233,18 +235,18 @@ TEST_CASE(
     "contract: a member whose partition was taken by another is fenced, writing "
     "nothing") {
   ForEachStore([](StateStore* store) {
-    REQUIRE(store->Replace(City(), {{kP0, 5}}).ok());
+    REQUIRE(store->Replace(City(), {{kP0, Offset(5)}}).ok());
     StoredState read = *store->Read();
     const Epochs old_member = *store->TakeEpochs({kP0});
     const Epochs new_member = *store->TakeEpochs({kP0});
     ChangeBatch stale = Fenced(Sensor("d1", "s1", R"({"sensorId":"s1","value":"stale"})"),
                                read, old_member);
-    stale.positions = {{kP0, 99}};
+    stale.positions = {{kP0, Offset(99)}};
     Status status = store->Write(stale);
     CHECK(status.code() == StatusCode::kAborted);
     CHECK(status.message().find("sensors.environmental:0") != std::string::npos);
     StoredState after = *store->Read();
-    CHECK(after.positions == Positions{{kP0, 5}});
+    CHECK(after.positions == Positions{{kP0, Offset(5)}});
     CHECK(after.cursor == read.cursor);
     CHECK(after.state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 1);
     ChangeBatch current = stale;
@@ -276,7 +278,7 @@ TEST_CASE(
     REQUIRE(store->Replace(City()).ok());
     StoredState read = *store->Read();
     ChangeBatch batch =
-        Fenced(Sensor("d1", "s1", R"({"sensorId":"s1"})"), read, {{kP0, 4}});
+        Fenced(Sensor("d1", "s1", R"({"sensorId":"s1"})"), read, {{kP0, Epoch(4)}});
     CHECK(store->Write(batch).code() == StatusCode::kFailedPrecondition);
   });
 }
@@ -358,13 +360,13 @@ TEST_CASE("MemoryStore: a reader behind the retained feed is told to reload") {
 
 TEST_CASE("MemoryStore: Forget is a Redis restarted empty") {
   MemoryStore store;
-  REQUIRE(store.Replace(City(), {{kP0, 3}}).ok());
+  REQUIRE(store.Replace(City(), {{kP0, Offset(3)}}).ok());
   const FeedCursor cursor = store.Read()->cursor;
   REQUIRE(store.TakeEpochs({kP0}).ok());
   store.Forget();
   CHECK(store.Read().status().code() == StatusCode::kNotFound);
   CHECK(store.ReadFeed(cursor, 100)->reload);
-  CHECK(*store.TakeEpochs({kP0}) == Epochs{{kP0, 1}});
+  CHECK(*store.TakeEpochs({kP0}) == Epochs{{kP0, Epoch(1)}});
 }
 
 }  // namespace
