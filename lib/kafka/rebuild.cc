@@ -29,19 +29,7 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
   RecordApplier applier(state, options.rules);
   OutcomeCounts skipped;  // records outside the time window
   uint64_t seen = 0;
-  Status status;
-  while (true) {
-    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
-      status = Status::Cancelled("stopped by a signal");
-      break;
-    }
-    Result<std::optional<Record>> next = source->Next();
-    if (!next.ok()) {
-      status = next.status();
-      break;
-    }
-    if (!next->has_value()) break;
-    const Record& record = **next;
+  const Status status = ForEachRecord(source, stop, [&](const Record& record) {
     const bool placed = record.partition >= 0 && record.offset >= 0 &&
                         TopicFromName(record.topic).has_value();
     auto resume = placed ? options.resume.find({record.topic, record.partition})
@@ -61,7 +49,8 @@ Status Rebuild(RecordSource* source, const RebuildOptions& options,
     if (options.progress && ++seen % 65536 == 0) {
       options.progress(*source, applier.counts());
     }
-  }
+    return Status::Ok();
+  });
   *counts = applier.counts();
   counts->Merge(skipped);
   // A signal can also end the input early (a read interrupted on a pipe):

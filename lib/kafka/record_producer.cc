@@ -39,19 +39,7 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   uint64_t sent = 0;
-  Status status;
-  while (answers.first_error.empty()) {
-    if (stop != nullptr && stop->load()) {
-      status = Status::Cancelled("stopped by a signal");
-      break;
-    }
-    Result<std::optional<Record>> next = source->Next();
-    if (!next.ok()) {
-      status = next.status();
-      break;
-    }
-    if (!next->has_value()) break;
-    const Record& r = **next;
+  const Status status = ForEachRecord(source, stop, [&](const Record& r) {
     if (options.rate > 0) {
       std::this_thread::sleep_until(
           start + std::chrono::duration_cast<Clock::duration>(
@@ -67,12 +55,14 @@ Status ProduceRecords(RecordSource* source, const KafkaSettings& settings,
     message.id = sent;
     const Delivery queued = producer->Produce(message);
     if (queued.failure != SendFailure::kNone) {
-      status = Status::Unavailable("produce to " + r.topic + ": " + queued.error);
-      break;
+      return Status::Unavailable("produce to " + r.topic + ": " + queued.error);
     }
     ++sent;
     producer->Poll(0);
-  }
+    // A failed delivery ends the run; it is the error returned below.
+    if (!answers.first_error.empty()) return Status::Unavailable(answers.first_error);
+    return Status::Ok();
+  });
   // Wait for the broker to acknowledge what was sent, even when stopping.
   producer->Flush(kAcknowledgeTimeoutMs);
   *produced = answers.delivered;

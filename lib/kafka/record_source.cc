@@ -4,6 +4,19 @@
 
 namespace twin {
 
+Status ForEachRecord(RecordSource* source, const std::atomic<bool>* stop,
+                     const std::function<Status(const Record&)>& f) {
+  while (true) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("stopped by a signal");
+    }
+    Result<std::optional<Record>> next = source->Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) return Status::Ok();
+    TWIN_RETURN_IF_ERROR(f(**next));
+  }
+}
+
 NdjsonRecordSource::NdjsonRecordSource(std::istream* in, std::string name,
                                        uint64_t total_bytes)
     : in_(in), name_(std::move(name)), total_bytes_(total_bytes) {}

@@ -4,7 +4,9 @@
 #ifndef TWIN_LIB_KAFKA_RECORD_SOURCE_H_
 #define TWIN_LIB_KAFKA_RECORD_SOURCE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -25,6 +27,12 @@ class RecordSource {
   virtual uint64_t Done() const = 0;
   virtual uint64_t Total() const = 0;
 };
+
+// Hands each record of `source` to `f`, in order, until the source's end.
+// Stops early and returns why: Cancelled when `stop` is set (looked at
+// before each record), the source's error, or the first error `f` returns.
+Status ForEachRecord(RecordSource* source, const std::atomic<bool>* stop,
+                     const std::function<Status(const Record&)>& f);
 
 // Reads NDJSON records from a stream the caller owns. Blank lines are
 // skipped; a malformed line is an error naming its line number.
