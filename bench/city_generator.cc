@@ -127,7 +127,7 @@ CityState GenerateCity(const CityShape& shape, uint64_t seed) {
   Rng rng{seed};
   CityState city;
   const std::string updated = FormatMillis(shape.start_ms);
-  city.timestamp = shape.start_ms * 1000;
+  city.timestamp = MicrosFromMillis(shape.start_ms);
   for (int d = 0; d < shape.districts; ++d) {
     District district;
     district.id = DistrictId(d);

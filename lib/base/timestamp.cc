@@ -105,7 +105,7 @@ std::optional<Micros> ParseTimestamp(std::string_view text) {
   const int64_t days = DaysFromCivil(year, month, day);
   const int64_t seconds =
       days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return seconds * 1000000 + fraction_micros;
+  return MicrosSinceEpoch(seconds * 1000000 + fraction_micros);
 }
 
 std::string FormatMillis(int64_t millis) {
@@ -128,7 +128,8 @@ std::string FormatMillis(int64_t millis) {
   return buf;
 }
 
-std::string FormatMicros(Micros micros) {
+std::string FormatMicros(Micros instant) {
+  const int64_t micros = CountMicros(instant);
   int64_t millis = micros / 1000;
   if (micros % 1000 < 0) --millis;  // floor, not truncation towards zero
   return FormatMillis(millis);

@@ -69,7 +69,7 @@ class CityState {
   // applied message (or the loaded document's `timestamp`, if later). It is
   // derived from the data, never from a clock, so that equal inputs give
   // byte-identical documents.
-  Micros timestamp = 0;
+  Micros timestamp;  // the epoch until a message or document sets it
   void AdvanceTimestamp(Micros t) {
     if (t > timestamp) timestamp = t;
   }

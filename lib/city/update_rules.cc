@@ -164,7 +164,7 @@ ApplyResult ApplyMessage(CityState* state, const InputMessage& message,
   } else if (message.timestamp_ms >= 0) {
     // Replaying the same messages must give the same state, so the default
     // comes from the message, not from a clock.
-    message_time = message.timestamp_ms * 1000;
+    message_time = MicrosFromMillis(message.timestamp_ms);
     msg["lastUpdated"] = FormatMillis(message.timestamp_ms);
   } else {
     return Reject("missing-timestamp");

@@ -48,7 +48,7 @@ Result<std::optional<int64_t>> ParseTimeBound(const std::string& text) {
     return std::optional<int64_t>();
   }
   if (std::optional<Micros> t = ParseTimestamp(text)) {
-    return std::optional<int64_t>(*t / 1000);
+    return std::optional<int64_t>(CountMillis(*t));
   }
   if (text.find_first_not_of("0123456789") == std::string::npos && text.size() < 19) {
     return std::optional<int64_t>(std::stoll(text));
@@ -88,8 +88,8 @@ Status RunRebuild(const RebuildCommand& command, StateStore* into, const Io& io,
     read.topics.assign(kTopicNames.begin(), kTopicNames.end());
     read.start_offsets = positions;
     if (command.start_at_base && !command.base.empty() && positions.empty() &&
-        state.timestamp > 0) {
-      options.from_ms = state.timestamp / 1000;
+        state.timestamp > Micros()) {
+      options.from_ms = CountMillis(state.timestamp);
       spdlog::info("starting at the base's timestamp, {}", FormatMicros(state.timestamp));
     }
     read.start_ms = options.from_ms;  // Rebuild() keeps the window

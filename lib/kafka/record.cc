@@ -167,7 +167,7 @@ Result<Record> ParseRecord(std::string_view line) {
     if (it->is_string()) {
       std::optional<Micros> t = ParseTimestamp(it->get_ref<const std::string&>());
       if (!t) return Status::InvalidData("\"timestamp\": not an ISO-8601 date-time");
-      record.timestamp_ms = *t / 1000;
+      record.timestamp_ms = CountMillis(*t);
     } else {
       TWIN_ASSIGN_OR_RETURN(record.timestamp_ms, ReadInteger(*it, "timestamp"));
     }

@@ -9,7 +9,7 @@
 namespace twin {
 namespace {
 
-constexpr Micros kPublished = 1765188000000000;  // 2025-12-08T10:00:00Z
+constexpr Micros kPublished = MicrosSinceEpoch(1765188000000000);  // 2025-12-08T10:00:00Z
 
 CityState City() {
   CityState city;
@@ -86,12 +86,12 @@ TEST_CASE("the published text is the state before the changes, however many") {
   WriteSensor(&f.store, "s1", 11);
   WriteSensor(&f.store, "s2", 12);
   REQUIRE(f.mirror.Follow().outcome == Mirror::Followed::kCurrent);
-  f.mirror.Stamp(kPublished + 5000000);
+  f.mirror.Stamp(kPublished + std::chrono::seconds(5));
   CHECK(f.mirror.PublishedText(kPublished) == published);
-  CHECK(f.mirror.state().timestamp == kPublished + 5000000);  // put back
+  CHECK(f.mirror.state().timestamp == kPublished + std::chrono::seconds(5));  // put back
   f.mirror.InStep();
   CHECK_FALSE(f.mirror.changed());
-  CHECK(f.mirror.PublishedText(kPublished + 5000000) ==
+  CHECK(f.mirror.PublishedText(kPublished + std::chrono::seconds(5)) ==
         SerializeCityState(f.mirror.state()));
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("the composed delta patches the published document into the mirror") {
   WriteSensor(&f.store, "s3", 3);  // a new sensor
   REQUIRE(f.mirror.Follow().outcome == Mirror::Followed::kCurrent);
   CHECK(f.mirror.PrepareChanges() == 2);
-  const Micros now = kPublished + 1000000;
+  const Micros now = kPublished + std::chrono::seconds(1);
   f.mirror.Stamp(now);
   const std::optional<std::string> delta =
       f.mirror.ComposeDelta(FormatMicros(kPublished), FormatMicros(now));
@@ -117,9 +117,9 @@ TEST_CASE("a value changed and changed back composes no delta") {
   WriteSensor(&f.store, "s1", 10);
   WriteSensor(&f.store, "s1", 1);
   REQUIRE(f.mirror.Follow().outcome == Mirror::Followed::kCurrent);
-  f.mirror.Stamp(kPublished + 1000000);
+  f.mirror.Stamp(kPublished + std::chrono::seconds(1));
   CHECK_FALSE(f.mirror.ComposeDelta(FormatMicros(kPublished),
-                                    FormatMicros(kPublished + 1000000)));
+                                    FormatMicros(kPublished + std::chrono::seconds(1))));
 }
 
 TEST_CASE("a new district comes with its members, and is logged as new") {

@@ -9,7 +9,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::shared_ptr<PublishedDocument> Document(uint64_t sequence, const char* text) {
-  auto document = std::make_shared<PublishedDocument>(Sequence(sequence), Micros{1000});
+  auto document =
+      std::make_shared<PublishedDocument>(Sequence(sequence), MicrosSinceEpoch(1000));
   if (text != nullptr) document->SetText(text);
   return document;
 }

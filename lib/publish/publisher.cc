@@ -207,8 +207,8 @@ void PublishRun::FollowBetweenTicks() {
 }
 
 void PublishRun::StampNow() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  mirror_.Stamp(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  mirror_.Stamp(std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now()));
 }
 
 PublishRun::SendResult PublishRun::Send(const std::string& topic, std::string_view value,

@@ -17,7 +17,7 @@ std::string Id(const char* prefix, int n) {
 // A city with three districts of every district kind, and buses.
 CityState SmallCity() {
   CityState state;
-  state.timestamp = 1'000'000;
+  state.timestamp = MicrosSinceEpoch(1'000'000);
   for (int d = 1; d <= 3; ++d) {
     bool created;
     District& district = state.EnsureDistrict(Id("district", d * 2), &created);
@@ -129,7 +129,7 @@ TEST_CASE("a composed delta equals the diff of the two whole documents") {
       RandomChange(&rng, &state, &log);
       if (prepared && rng() % 3 == 0) log.Prepare(state, &ranks);
     }
-    state.timestamp += 1'000'000;
+    state.timestamp += std::chrono::seconds(1);
     const Json after = CityStateToJson(state);
     const std::optional<Json> whole = Diff(before, after);
     const std::optional<std::string> composed = ComposeDelta(
@@ -175,7 +175,7 @@ TEST_CASE(
           i % 3 == 0 ? Json(i) : Json(i + 0.5);  // i % 3 == 0: back to its value
     }
   }
-  state.timestamp += 1'000'000;
+  state.timestamp += std::chrono::seconds(1);
   CheckComposedIsWholeDiff(state, &log, before);
 }
 
@@ -195,7 +195,7 @@ TEST_CASE(
   ApplyChange({EntityKind::kBus, "", "bus-99"}, Json{{"busId", "bus-99"}}, &state, &log);
   CHECK(log.size() == 4);  // sensor-0 once, the new district, its sensor, the bus
   CHECK(state.Find(sensor)->at("value") == 2);
-  state.timestamp += 1'000'000;
+  state.timestamp += std::chrono::seconds(1);
   CheckComposedIsWholeDiff(state, &log, before);
 }
 
@@ -211,7 +211,7 @@ TEST_CASE("a PublishedView shows the published state, then puts the current one 
     // An edge that ApplyChange puts in a district the log saw created.
     ApplyChange({EntityKind::kEdge, Id("district", 20 + round), Id("edge", 900 + round)},
                 Json{{"edgeId", Id("edge", 900 + round)}}, &state, &log);
-    state.timestamp += 1'000'000;
+    state.timestamp += std::chrono::seconds(1);
     const std::string after = SerializeCityState(state);
     INFO("round " << round);
     {

@@ -216,7 +216,7 @@ Status RedisStore::Write(const ChangeBatch& batch) {
   }
   if (batch.changes_entities()) {
     commands.push_back({"EVAL", kFeedScript, "3", Key("meta"), Key("seq"), Key("feed"),
-                        std::to_string(batch.timestamp),
+                        std::to_string(CountMicros(batch.timestamp)),
                         std::to_string(options_.feed_max_entries), FeedEntry(batch),
                         city_id_, std::string(kDefaultCityName)});
   }
@@ -393,7 +393,8 @@ Status RedisStore::ReplaceLocked(const CityState& state, const Positions& positi
   auto run = [&]() -> Status {
     TWIN_RETURN_IF_ERROR(hset("meta", "cityId", state.city_id));
     TWIN_RETURN_IF_ERROR(hset("meta", "name", state.name));
-    TWIN_RETURN_IF_ERROR(hset("meta", "timestamp", std::to_string(state.timestamp)));
+    TWIN_RETURN_IF_ERROR(
+        hset("meta", "timestamp", std::to_string(CountMicros(state.timestamp))));
     TWIN_RETURN_IF_ERROR(hset("meta", "extra", ToJsonText(state.extra_fields)));
     TWIN_RETURN_IF_ERROR(hset("meta", "transport", ToJsonText(state.transport_fields)));
     TWIN_RETURN_IF_ERROR(hset("meta", "emergency", ToJsonText(state.emergency_fields)));
@@ -471,7 +472,7 @@ Result<StoredState> RedisStore::Read() {
     } else if (field == "name") {
       state.name = value;
     } else if (field == "timestamp") {
-      state.timestamp = static_cast<Micros>(ParseU64(value));
+      state.timestamp = MicrosSinceEpoch(static_cast<int64_t>(ParseU64(value)));
     } else if (field == "incarnation") {
       stored.incarnation = value;
     } else if (field == "extra" || field == "transport" || field == "emergency") {

@@ -44,7 +44,7 @@ using FeedCursor = NamedType<uint64_t, struct FeedCursorTag>;
 // What one flush writes: the changed entities as JSON text, the districts
 // created since the last flush, and the state's timestamp.
 struct ChangeBatch {
-  Micros timestamp = 0;
+  Micros timestamp;
   // Set by a writer that has seen the city in the store (it loaded it, or
   // wrote to it): Write then refuses with NotFound, writing nothing, when
   // the city's state is gone (Redis restarted without persistence), instead

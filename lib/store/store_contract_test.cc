@@ -61,7 +61,7 @@ void ForEachForgettingStore(
 }
 
 ChangeBatch Sensor(const std::string& district, const std::string& id,
-                   const std::string& json, Micros timestamp = 0) {
+                   const std::string& json, Micros timestamp = Micros()) {
   ChangeBatch batch;
   batch.timestamp = timestamp;
   batch.entities.push_back({EntityRef{EntityKind::kSensor, district, id}, json});
@@ -94,7 +94,10 @@ TEST_CASE(
   ForEachStore([](StateStore* store) {
     REQUIRE(store->Replace(City()).ok());
     const FeedCursor start = store->Read()->cursor;
-    REQUIRE(store->Write(Sensor("d1", "s1", R"({"sensorId":"s1","value":7})", 1)).ok());
+    REQUIRE(store
+                ->Write(Sensor("d1", "s1", R"({"sensorId":"s1","value":7})",
+                               MicrosSinceEpoch(1)))
+                .ok());
     Result<StoredState> read = store->Read();
     REQUIRE(read.ok());
     CHECK(read->state.Find({EntityKind::kSensor, "d1", "s1"})->at("value") == 7);
