@@ -22,7 +22,7 @@ start_redis
 start_broker --partitions 2
 export REDIS_URL=$REDIS_TEST_URL KAFKA_BROKERS=$KAFKA_TEST_BROKERS
 twin-gen city -o $T/city.json
-twin-gen stream --messages 30000 --bad-share 0 --partitions 2 --seed 21 -o $T/stream.ndjson
+twin-gen stream --messages 60000 --bad-share 0 --partitions 2 --seed 21 -o $T/stream.ndjson
 twin-gen stream --messages 40000 --bad-share 0 --partitions 2 --seed 22 -o $T/live.ndjson
 twin-snapshot load $T/city.json 2> /dev/null
 
@@ -35,8 +35,11 @@ start_publisher() {
   for _ in $(seq 300); do curl -sf -o /dev/null http://127.0.0.1:$hport/healthz && break; sleep 0.1; done
 }
 # The stalled client below: the kernel takes up to about 4 MB for it
-# (tcp_wmem) before its queue grows; 30,000 messages make 6-8 MB of events,
-# so that it passes a 1 MB bound, while a client that reads keeps up.
+# (tcp_wmem) before its queue grows, and the server's writer holds one
+# drained batch (up to the bound and an event) while it blocks; so it is
+# dropped only past about 8 MB of events. 60,000 messages make 12-16 MB
+# (30,000, at 6-8 MB, failed once in CI), while a client that reads keeps
+# up with a 1 MB bound.
 start_publisher --stream-queue-bytes 1000000
 twin-ingest --metrics 127.0.0.1:0 --flush-interval-ms 200 --group-id live $TWIN_FAST_GROUP 2> $T/ingest.log &
 TWIN_PIDS+=($!)
@@ -44,7 +47,7 @@ metric() { curl -s http://127.0.0.1:$hport/metrics | sed -n "s/^$1 //p"; }
 
 # --- 1. /api/stream on the wire -------------------------------------------------
 seq0=$(metric twin_publish_sequence)
-curl -sN --max-time 16 http://127.0.0.1:$hport/api/stream > $T/sse.txt &
+curl -sN --max-time 24 http://127.0.0.1:$hport/api/stream > $T/sse.txt &
 reader=$!
 # A client that connects and never reads: its socket buffers fill, then its
 # queue passes --stream-queue-bytes and it is dropped.
