@@ -97,15 +97,17 @@ struct PublishingCity {
     REQUIRE(started.ok());
     broker = std::move(started).value();
     store = Store(server);
+    publisher_store = Store(server);
     REQUIRE(store->Replace(City()).ok());
-    publisher = std::make_unique<RunningPublisher>(broker->bootstraps(), store.get(),
-                                                   incremental_ms, follow_ms);
+    publisher = std::make_unique<RunningPublisher>(
+        broker->bootstraps(), publisher_store.get(), incremental_ms, follow_ms);
     REQUIRE(WaitFor([&] { return (*publisher)->Metrics().full == 1; }));
   }
 
   testing::RedisServer server;
   std::unique_ptr<MockBroker> broker;
-  std::unique_ptr<RedisStore> store;
+  std::unique_ptr<RedisStore> store;  // the test's own: a store is one thread's
+  std::unique_ptr<RedisStore> publisher_store;
   std::unique_ptr<RunningPublisher> publisher;  // last: stopped first
 };
 
