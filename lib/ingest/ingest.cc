@@ -372,6 +372,7 @@ void IngestRun::Handle(const ConsumerEvent& message) {
   pending_.NoteConsumed(tp, message.offset);
   UpdateMetrics([&](IngestMetrics& m) { ++m.messages[{tp.first, outcome}]; });
 }
+
 Status IngestRun::Flush() {
   // After a refusal (the store lost the city) nothing is written, not even
   // by the revoke that close() runs: that would start a partial city.

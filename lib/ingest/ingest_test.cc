@@ -11,7 +11,7 @@
 #include "lib/city/state_document.h"
 #include "lib/kafka/fake_consumer.h"
 #include "lib/kafka/fake_producer.h"
-#include "lib/store/memory_store.h"
+#include "lib/store/flaky_store.h"
 #include "lib/testing/fake_clock.h"
 
 namespace twin {
@@ -21,31 +21,6 @@ using std::chrono::seconds;
 
 const PartitionId kP0{"sensors.environmental", 0};
 const PartitionId kP1{"sensors.environmental", 1};
-
-// A MemoryStore that refuses everything while `down`, as Redis away would.
-class FlakyStore : public MemoryStore {
- public:
-  bool down = false;
-
-  using MemoryStore::Replace;
-  Result<std::string> Replace(const CityState& state,
-                              const Positions& positions) override {
-    if (down) return Status::Unavailable("store down");
-    return MemoryStore::Replace(state, positions);
-  }
-  Result<Epochs> TakeEpochs(const std::vector<PartitionId>& partitions) override {
-    if (down) return Status::Unavailable("store down");
-    return MemoryStore::TakeEpochs(partitions);
-  }
-  Result<StoredState> Read() override {
-    if (down) return Status::Unavailable("store down");
-    return MemoryStore::Read();
-  }
-  Status Write(const ChangeBatch& batch) override {
-    if (down) return Status::Unavailable("store down");
-    return MemoryStore::Write(batch);
-  }
-};
 
 CityState City() {
   Result<CityState> state = ParseCityState(R"({"cityId":"c","districts":[

@@ -3,7 +3,6 @@
 // record_producer.h, reading them in kafka_source.h.
 //
 // Settings pass librdkafka properties through unchanged (kcat's -X model).
-// Not synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_KAFKA_IO_H_
 #define TWIN_LIB_KAFKA_IO_H_
 

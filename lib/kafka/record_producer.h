@@ -1,5 +1,6 @@
 // Sending recorded traffic to Kafka (twin-replay produce): every record of a
 // RecordSource to its topic, through the Producer seam (producer.h).
+// Not synchronised; `stop` may be set from a signal handler.
 #ifndef TWIN_LIB_KAFKA_RECORD_PRODUCER_H_
 #define TWIN_LIB_KAFKA_RECORD_PRODUCER_H_
 

@@ -38,8 +38,7 @@ Mirror::FollowResult Mirror::Follow() {
       return result;
     }
     if (feed->cursor == cursor_) return result;
-    Status error;
-    if (!ApplyNewDistricts(*feed, &error)) return failed(error);
+    if (Status applied = ApplyNewDistricts(*feed); !applied.ok()) return failed(applied);
     Result<EntityValues> read = store_->ReadEntities(feed->changed);
     if (!read.ok()) return failed(read.status());
     for (size_t i : read->unreadable) {
@@ -61,13 +60,10 @@ Mirror::FollowResult Mirror::Follow() {
   }
 }
 
-bool Mirror::ApplyNewDistricts(const FeedRead& feed, Status* error) {
+Status Mirror::ApplyNewDistricts(const FeedRead& feed) {
   for (const std::string& id : feed.new_districts) {
     Result<std::optional<District>> meta = store_->ReadDistrictMeta(id);
-    if (!meta.ok()) {
-      *error = meta.status();
-      return false;
-    }
+    if (!meta.ok()) return meta.status();
     if (*meta) {
       bool created;
       District& district = state_.EnsureDistrict(id, &created);
@@ -76,7 +72,7 @@ bool Mirror::ApplyNewDistricts(const FeedRead& feed, Status* error) {
       district.graph_fields = (*meta)->graph_fields;
     }
   }
-  return true;
+  return Status::Ok();
 }
 
 void Mirror::Replace(StoredState stored) {

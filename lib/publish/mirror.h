@@ -79,8 +79,8 @@ class Mirror {
   FeedCursor cursor() const { return cursor_; }
 
  private:
-  // Applies the new districts' members; false (and `error`) on a read failure.
-  bool ApplyNewDistricts(const FeedRead& feed, Status* error);
+  // Applies the members of the districts `feed` names as new.
+  Status ApplyNewDistricts(const FeedRead& feed);
 
   StateStore* store_;
   CityState state_;

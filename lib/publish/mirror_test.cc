@@ -4,7 +4,7 @@
 
 #include "lib/city/state_document.h"
 #include "lib/json/json_diff.h"
-#include "lib/store/memory_store.h"
+#include "lib/store/flaky_store.h"
 
 namespace twin {
 namespace {
@@ -23,21 +23,6 @@ CityState City() {
   }
   return city;
 }
-
-// A MemoryStore whose reads can be made to fail, as a Redis that went away.
-class FlakyStore : public MemoryStore {
- public:
-  Result<FeedRead> ReadFeed(FeedCursor cursor, size_t max_entries) override {
-    if (down) return Status::Unavailable("redis: connection refused");
-    return MemoryStore::ReadFeed(cursor, max_entries);
-  }
-  Result<EntityValues> ReadEntities(const std::vector<EntityRef>& refs) override {
-    if (down || entities_down) return Status::Unavailable("redis: connection reset");
-    return MemoryStore::ReadEntities(refs);
-  }
-  bool down = false;
-  bool entities_down = false;
-};
 
 void WriteSensor(StateStore* store, const std::string& id, const std::string& json) {
   ChangeBatch batch;
@@ -186,14 +171,14 @@ TEST_CASE(
   Fixture f;
   WriteSensor(&f.store, "s1", 10);
   const FeedCursor cursor = f.mirror.cursor();
-  f.store.entities_down = true;  // the feed read, then the entities refused
+  f.store.entity_reads_down = true;  // the feed read, then the entities refused
   Mirror::FollowResult followed = f.mirror.Follow();
   CHECK(followed.outcome == Mirror::Followed::kFailed);
-  CHECK(followed.why == "redis: connection reset");
+  CHECK(followed.why == "store down");
   CHECK(f.mirror.cursor() == cursor);
   CHECK(Sensor(f.mirror, "s1")["value"] == 1);
   CHECK_FALSE(f.mirror.changed());
-  f.store.entities_down = false;
+  f.store.entity_reads_down = false;
   f.store.down = true;
   CHECK(f.mirror.Follow().outcome == Mirror::Followed::kFailed);
   f.store.down = false;

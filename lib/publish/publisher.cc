@@ -198,9 +198,7 @@ void PublishRun::FollowBetweenTicks() {
   if (!FollowFeed(/*between_ticks=*/true) || mirror_.cursor() == cursor) return;
   const auto read = clock_->Now();
   const size_t diffed = mirror_.PrepareChanges();
-  {
-    published_->UpdateMetrics([&](PublishMetrics& m) { m.prepared += diffed; });
-  }
+  published_->UpdateMetrics([&](PublishMetrics& m) { m.prepared += diffed; });
   using Ms = std::chrono::duration<double, std::milli>;
   spdlog::debug("between ticks: feed {:.1f} ms, {} entity deltas {:.1f} ms",
                 Ms(read - start).count(), diffed, Ms(clock_->Now() - read).count());

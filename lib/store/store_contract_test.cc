@@ -24,22 +24,6 @@ constexpr const char* kCity =
 
 CityState City() { return std::move(ParseCityState(kCity)).value(); }
 
-// Each case runs once per implementation.
-void ForEachStore(const std::function<void(StateStore*)>& run) {
-  SECTION("MemoryStore") {
-    MemoryStore store;
-    run(&store);
-  }
-  SECTION("RedisStore") {
-    testing::RedisServer server;
-    REQUIRE(server.Start().ok());
-    auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
-    REQUIRE(client.ok());
-    RedisStore store(std::move(client).value(), "c1");
-    run(&store);
-  }
-}
-
 // Each case runs once per implementation, given a way to lose the store's
 // data as a Redis restarted without persistence does.
 void ForEachForgettingStore(
@@ -52,12 +36,20 @@ void ForEachForgettingStore(
     testing::RedisServer server;
     REQUIRE(server.Start().ok());
     auto client = RedisClient::Connect(*RedisUrl::Parse(server.url()));
-    auto admin = RedisClient::Connect(*RedisUrl::Parse(server.url()));
     REQUIRE(client.ok());
-    REQUIRE(admin.ok());
     RedisStore store(std::move(client).value(), "c1");
-    run(&store, [&admin] { REQUIRE((*admin)->Command({"FLUSHALL"}).ok()); });
+    run(&store, [&server] {
+      auto admin = RedisClient::Connect(*RedisUrl::Parse(server.url()));
+      REQUIRE(admin.ok());
+      REQUIRE((*admin)->Command({"FLUSHALL"}).ok());
+    });
   }
+}
+
+// Each case runs once per implementation.
+void ForEachStore(const std::function<void(StateStore*)>& run) {
+  ForEachForgettingStore(
+      [&](StateStore* store, const std::function<void()>&) { run(store); });
 }
 
 ChangeBatch Sensor(const std::string& district, const std::string& id,
